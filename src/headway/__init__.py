@@ -1,0 +1,76 @@
+"""Headway: experiment tracking, artifacts, registry, sweeps and monitoring in one tool.
+
+    import headway
+    with headway.init(project="student-dropout", config={"lr": 0.01}) as run:
+        run.log({"train/loss": 0.42})
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from headway.errors import (
+    AlreadyExists,
+    Conflict,
+    HeadwayError,
+    InvalidArgument,
+    NotFound,
+)
+from headway.sdk import current as _current
+from headway.sdk.api import Api, ApiRun
+from headway.sdk.init import init
+from headway.sdk.run import Run
+
+__version__ = "0.1.0"
+__all__ = [
+    "AlreadyExists",
+    "Api",
+    "ApiRun",
+    "Conflict",
+    "HeadwayError",
+    "InvalidArgument",
+    "NotFound",
+    "Run",
+    "__version__",
+    "config",
+    "define_metric",
+    "finish",
+    "init",
+    "log",
+    "run",
+    "summary",
+]
+
+
+def _require_run() -> Run:
+    active = _current.get()
+    if active is None:
+        raise InvalidArgument("no active run: call headway.init(project=...) first")
+    return active
+
+
+def log(data: dict[str, Any], step: int | None = None) -> None:
+    """Log to the current run (see :meth:`Run.log`)."""
+    _require_run().log(data, step=step)
+
+
+def define_metric(name: str, **kwargs: Any) -> None:
+    _require_run().define_metric(name, **kwargs)
+
+
+def finish(exit_code: int | None = None) -> None:
+    """Finish the current run (see :meth:`Run.finish`)."""
+    active = _current.get()
+    if active is not None:
+        active.finish(exit_code)
+
+
+def __getattr__(name: str) -> Any:
+    # headway.run / headway.config / headway.summary follow the current run.
+    if name == "run":
+        return _current.get()
+    if name == "config":
+        return _require_run().config
+    if name == "summary":
+        return _require_run().summary
+    raise AttributeError(f"module 'headway' has no attribute {name!r}")

@@ -1,0 +1,138 @@
+"""``LocalBackend``: the domain services in-process (embedded mode, and inside the server)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from headway.backend.base import BaseBackend
+from headway.entities import (
+    ConsoleLine,
+    Envelope,
+    LogBatch,
+    Project,
+    Run,
+    RunCreate,
+    RunPage,
+    RunState,
+    RunUpdate,
+    SearchQuery,
+    Series,
+)
+from headway.settings import Settings
+from headway.store.sql.schema import upgrade
+from headway.store.sql.store import SqlStore
+from headway.tracking.service import TrackingService
+
+
+class LocalBackend(BaseBackend):
+    def __init__(self, settings: Settings, *, migrate: bool = False) -> None:
+        """Open the store at ``settings.db_url``.
+
+        ``migrate=True`` upgrades the schema first; embedded mode uses it for the local
+        SQLite file the user owns, while the server requires ``headway db upgrade``.
+        """
+        if migrate:
+            upgrade(settings.db_url)
+        self.settings = settings
+        self.service = TrackingService(
+            SqlStore(settings.db_url), crash_timeout=settings.crash_timeout
+        )
+
+    def close(self) -> None:
+        self.service.store.close()
+
+    def list_projects(self) -> list[Project]:
+        return self.service.list_projects()
+
+    def get_project(self, name: str) -> Project:
+        return self.service.get_project(name)
+
+    def ensure_project(self, name: str) -> Project:
+        return self.service.ensure_project(name)
+
+    def create_run(self, spec: RunCreate) -> Run:
+        return self.service.create_run(spec)
+
+    def get_run(self, run_id: str) -> Run:
+        return self.service.get_run(run_id)
+
+    def update_run(self, run_id: str, update: RunUpdate) -> Run:
+        return self.service.update_run(run_id, update)
+
+    def resume_run(self, run_id: str) -> Run:
+        return self.service.resume_run(run_id)
+
+    def finish_run(
+        self,
+        run_id: str,
+        state: RunState,
+        *,
+        exit_code: int | None = None,
+        error: str | None = None,
+    ) -> Run:
+        return self.service.finish_run(run_id, state, exit_code=exit_code, error=error)
+
+    def delete_run(self, run_id: str) -> None:
+        self.service.delete_run(run_id)
+
+    def restore_run(self, run_id: str) -> Run:
+        return self.service.restore_run(run_id)
+
+    def log_batch(self, run_id: str, batch: LogBatch) -> bool:
+        return self.service.log_batch(run_id, batch)
+
+    def update_config(
+        self, run_id: str, values: dict[str, Any], *, allow_val_change: bool = False
+    ) -> Run:
+        return self.service.update_config(run_id, values, allow_val_change=allow_val_change)
+
+    def update_summary(self, run_id: str, values: dict[str, Any]) -> Run:
+        return self.service.update_summary(run_id, values)
+
+    def put_files(self, run_id: str, files: dict[str, bytes]) -> None:
+        self.service.put_files(run_id, files)
+
+    def get_file(self, run_id: str, path: str) -> bytes:
+        return self.service.get_file(run_id, path)
+
+    def list_files(self, run_id: str) -> list[str]:
+        return self.service.list_files(run_id)
+
+    def metric_keys(self, run_id: str) -> list[str]:
+        return self.service.metric_keys(run_id)
+
+    def get_history(
+        self,
+        run_id: str,
+        keys: Sequence[str],
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> dict[str, Series]:
+        return self.service.get_history(run_id, keys, min_step=min_step, max_step=max_step)
+
+    def get_envelopes(
+        self,
+        run_ids: Sequence[str],
+        keys: Sequence[str],
+        *,
+        buckets: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> dict[str, dict[str, Envelope]]:
+        return self.service.get_envelopes(
+            run_ids, keys, buckets=buckets, min_step=min_step, max_step=max_step
+        )
+
+    def get_console(
+        self, run_id: str, *, offset: int = 0, limit: int = 10_000
+    ) -> list[ConsoleLine]:
+        return self.service.get_console(run_id, offset=offset, limit=limit)
+
+    def search_runs(self, query: SearchQuery) -> RunPage:
+        return self.service.search_runs(query)
+
+    def export_project(self, project: str, dest: Path) -> list[Path]:
+        return self.service.export_project(project, dest)

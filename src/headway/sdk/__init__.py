@@ -1,0 +1,1 @@
+"""What users import: ``init``, ``Run``, ``Api`` and friends (re-exported by ``headway``)."""

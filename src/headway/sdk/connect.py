@@ -1,0 +1,42 @@
+"""Which backend the SDK talks to: the embedded store, or a team server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from headway.backend.base import BaseBackend
+from headway.backend.local import LocalBackend
+from headway.settings import Settings
+
+_local: dict[str, LocalBackend] = {}
+
+
+def make_settings(dir: str | Path | None = None, url: str | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if dir is not None:
+        overrides["dir"] = str(dir)
+    settings = Settings.from_env(**overrides)
+    if url is not None:
+        settings = settings.replace(url=url)
+    return settings
+
+
+def backend_for(settings: Settings) -> BaseBackend:
+    """An HttpBackend for ``settings.url``, else the embedded store (migrated on first use).
+
+    Embedded backends are shared per database within a process: opening SQLite and
+    checking the schema once is enough.
+    """
+    if settings.url:
+        from headway.backend.http import HttpBackend
+
+        return HttpBackend(settings.url)
+    backend = _local.get(settings.db_url)
+    if backend is None:
+        from headway.store.sql.schema import upgrade
+
+        # The embedded store belongs to the user's project folder; creating or upgrading
+        # it on first use is what a user of an embedded tool expects.
+        upgrade(settings.db_url)
+        backend = _local[settings.db_url] = LocalBackend(settings)
+    return backend

@@ -1,0 +1,205 @@
+"""``headway.init``: start (or resume) a run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from headway.entities import RunCreate
+from headway.errors import AlreadyExists, HeadwayError, InvalidArgument, NotFound
+from headway.sdk import current
+from headway.sdk.connect import backend_for, make_settings
+from headway.sdk.run import Run
+from headway.sdk.writer.replay import create_op, files_op
+from headway.sdk.writer.writer import RunWriter
+from headway.settings import Settings
+from headway.tracking import validation as v
+from headway.tracking.names import new_run_id, new_run_name
+
+log = logging.getLogger("headway")
+MODES = ("online", "offline", "disabled")
+RESUME = (None, "allow", "must", "never")
+
+
+def init(
+    project: str,
+    name: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    mode: str = "online",
+    id: str | None = None,
+    resume: str | None = None,
+    parent: str | None = None,
+    dir: str | os.PathLike[str] | None = None,
+    url: str | None = None,
+) -> Run:
+    """Start a run and make it the current one.
+
+    ``mode="offline"`` writes only the local spool (upload later with ``headway sync``);
+    ``mode="disabled"`` validates calls and stores nothing. ``resume="allow"`` continues
+    the run ``id`` if it exists, ``"must"`` requires it to, ``"never"`` (the default
+    with an ``id``) refuses an existing id. ``dir`` is the embedded store folder;
+    ``url`` (or ``HEADWAY_URL``) a team server.
+    """
+    if mode not in MODES:
+        raise InvalidArgument(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if resume not in RESUME:
+        raise InvalidArgument(f"resume must be None, 'allow', 'must' or 'never', got {resume!r}")
+    if resume in ("allow", "must") and id is None:
+        raise InvalidArgument(f"resume={resume!r} needs the id of the run to resume")
+    v.project_name(project)
+    run_id = v.run_id(id) if id is not None else new_run_id()
+    run_name = v.run_name(name) if name is not None else new_run_name()
+    clean_config = v.config_tree(config or {})
+    clean_tags = v.tags(list(tags or ()))
+    if parent is not None:
+        v.run_id(parent)
+    settings = make_settings(dir, url)
+    if mode == "disabled":
+        run = Run(run_id=run_id, name=run_name, project=project, mode=mode, writer=None, config=clean_config)
+        current.attach(run)
+        return run
+
+    spec = RunCreate(
+        project=project,
+        id=run_id,
+        name=run_name,
+        config=clean_config,
+        tags=clean_tags,
+        notes=notes or "",
+        group=group,
+        job_type=job_type,
+        parent_id=parent,
+        metadata={},
+        created_at=datetime.now(UTC),
+    )
+    backend = None
+    start_step, first_seq, resumed, stored_config = 0, 0, False, None
+    if mode == "online":
+        try:
+            backend = backend_for(settings)
+            existing = _find(backend, run_id)
+        except HeadwayError as exc:
+            if isinstance(exc, InvalidArgument):
+                raise
+            log.warning(
+                "headway: the tracking backend is not reachable (%s); the run is recorded "
+                "locally and uploaded when it is back",
+                exc,
+            )
+            existing = None
+        if existing is not None:
+            if resume in (None, "never"):
+                raise AlreadyExists(
+                    f"run {run_id!r} already exists in project {existing.project!r}; "
+                    "pass resume='allow' to continue it"
+                )
+            resumed = True
+            start_step, first_seq = existing.last_step + 1, existing.last_batch_seq + 1
+            stored_config = existing.config
+        elif resume == "must":
+            raise NotFound(f"run {run_id!r} does not exist, and resume='must' was given")
+
+    spool_dir = settings.spool_dir / run_id
+    writer = RunWriter(
+        run_id,
+        spool_dir,
+        backend,
+        flush_interval=settings.flush_interval,
+        heartbeat_interval=settings.heartbeat_interval,
+        first_seq=first_seq,
+        warn=None if not settings.silent else (lambda _m: None),
+    )
+    run = Run(
+        run_id=run_id,
+        name=run_name,
+        project=project,
+        mode=mode,
+        writer=writer,
+        config=stored_config if resumed else clean_config,
+        start_step=start_step,
+        spool_dir=spool_dir,
+        url=settings.url,
+    )
+    writer.on_metrics = run.summary.observe
+    if resumed:
+        writer.add_op({"op": "resume"})
+        if clean_config:
+            run.config.update(clean_config)
+    else:
+        writer.add_op(create_op(spec))
+    _write_meta(spool_dir, spec, mode, settings)
+    current.attach(run)
+    _start_capture(run, writer, settings)
+    return run
+
+
+def _find(backend: Any, run_id: str) -> Any:
+    try:
+        return backend.get_run(run_id)
+    except NotFound:
+        return None
+
+
+def _write_meta(spool_dir: Path, spec: RunCreate, mode: str, settings: Settings) -> None:
+    import json
+
+    meta = {"run_id": spec.id, "project": spec.project, "mode": mode, "url": settings.url}
+    (spool_dir / "run.json").write_text(json.dumps(meta))
+
+
+def _start_capture(run: Run, writer: RunWriter, settings: Settings) -> None:
+    """Environment, code, git, console and system metrics — each optional, none fatal."""
+    from headway.sdk.capture.environment import capture_environment
+    from headway.sdk.capture.git import capture_git
+
+    metadata: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    try:
+        env = capture_environment(packages=settings.capture_packages, code=settings.capture_code)
+        metadata.update(env.metadata)
+        files.update(env.files)
+    except Exception as exc:
+        log.debug("headway: environment capture failed: %r", exc)
+    if settings.capture_git:
+        try:
+            git = capture_git(Path.cwd())
+            if git is not None:
+                metadata["git"] = {
+                    "commit": git.commit,
+                    "branch": git.branch,
+                    "remote": git.remote,
+                    "dirty": git.dirty,
+                    "root": str(git.root),
+                }
+                if git.diff:
+                    files["git/diff.patch"] = git.diff.encode()
+        except Exception as exc:
+            log.debug("headway: git capture failed: %r", exc)
+    if metadata:
+        writer.add_op({"op": "update", "fields": {"metadata": metadata}})
+    if files:
+        writer.add_op(files_op(files))
+    if settings.capture_console:
+        from headway.sdk.capture.console import ConsoleCapture
+
+        console = ConsoleCapture(run._log_console)
+        console.start()
+        run._closers.append(console.stop)
+    if settings.capture_system_metrics:
+        from headway.sdk.capture.system_metrics import SystemMetricsSampler
+
+        counter = iter(range(sys.maxsize))
+        sampler = SystemMetricsSampler(
+            settings.system_metrics_interval, lambda values: run._log_system(values, next(counter))
+        )
+        sampler.start()
+        run._closers.append(sampler.stop)

@@ -1,0 +1,205 @@
+"""``Run``: what ``headway.init`` returns. Logging never blocks on I/O or raises on a
+backend failure; it raises only for the caller's own mistakes (a bad key or value)."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+import types
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from headway.entities import ConsoleLine, RunState
+from headway.errors import InvalidArgument
+from headway.sdk.config import Config
+from headway.sdk.summary import Summary
+from headway.sdk.writer.writer import MAX_PENDING_ROWS, RunWriter
+from headway.store.sql.metrics import SUMMARY_RULES
+from headway.tracking import validation as v
+
+log = logging.getLogger("headway")
+
+
+class Run:
+    """A live run. Use as a context manager, or call :meth:`finish`."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        name: str,
+        project: str,
+        mode: str,
+        writer: RunWriter | None,
+        config: Mapping[str, Any] | None = None,
+        start_step: int = 0,
+        spool_dir: Path | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.id = run_id
+        self.name = name
+        self.project = project
+        self.mode = mode
+        self.url = url
+        self.spool_dir = spool_dir
+        self._writer = writer
+        self._rows: deque[Any] | None = writer.rows if writer is not None else None
+        self._step = start_step
+        self._keys: set[str] = set()
+        self._finished = False
+        self._metric_defs: list[dict[str, Any]] = []
+        self.summary = Summary(on_set=writer.set_summary if writer else None)
+        self.config = Config(config, on_change=writer.set_config if writer else None)
+        self._closers: list[Any] = []
+        self._outcome: tuple[RunState, int | None, str | None] | None = None
+
+    # -- logging --------------------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        """The step the next ``log`` without ``step=`` will use."""
+        return self._step
+
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Record numeric values at a step (auto-incrementing when ``step`` is None).
+
+        Explicit steps may repeat or go backwards; every point keeps its own step and wall
+        time. Raises ``InvalidArgument`` naming the key for a value that is not a number.
+        """
+        rows = self._rows
+        if step is None:
+            step = self._step
+        elif type(step) is not int or step < 0:
+            step = v.step(step)
+        self._step = step + 1
+        if type(data) is not dict:
+            if not isinstance(data, Mapping):
+                raise InvalidArgument(f"log() takes a dict of metric values, got {type(data).__name__}")
+            data = dict(data)
+        clean = data
+        keys = self._keys
+        for key, value in data.items():
+            if key not in keys:
+                keys.add(v.metric_key(key))
+            kind = type(value)
+            if kind is not float and kind is not int:
+                clean = self._convert(data)
+                break
+        if rows is None:
+            return
+        rows.append((step, time.time(), clean if clean is not data else data.copy()))
+        if len(rows) > MAX_PENDING_ROWS and self._writer is not None:
+            self._writer.wait_for_room()
+
+    def _convert(self, data: dict[str, Any]) -> dict[str, float]:
+        return {key: v.scalar(key, value) for key, value in data.items()}
+
+    def _log_system(self, values: dict[str, float], step: int) -> None:
+        if self._rows is not None:
+            self._rows.append((step, time.time(), values))
+
+    def _log_console(self, line: ConsoleLine) -> None:
+        if self._writer is not None:
+            self._writer.console.append(line)
+
+    def define_metric(
+        self, name: str, *, step_metric: str | None = None, summary: str | None = None, hidden: bool = False
+    ) -> None:
+        """Give metrics matching ``name`` (a glob like ``val/*``) another x-axis and a
+        summary rule (``min``, ``max``, ``mean``, ``last``, ``first`` or ``none``)."""
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument("define_metric needs a metric name or glob pattern")
+        if summary is not None and summary not in SUMMARY_RULES:
+            raise InvalidArgument(
+                f"summary must be one of {', '.join(SUMMARY_RULES)}, got {summary!r}"
+            )
+        if step_metric is not None:
+            v.metric_key(step_metric)
+        definition = {"pattern": name, "step_metric": step_metric, "summary": summary, "hidden": hidden}
+        self._metric_defs.append(definition)
+        if summary is not None:
+            self.summary.set_rule(name, summary)
+        if self._writer is not None:
+            self._writer.add_op({"op": "update", "fields": {"metadata": {"metric_defs": self._metric_defs}}})
+
+    # -- attributes -------------------------------------------------------------------------
+    def set_tags(self, tags: list[str]) -> None:
+        clean = list(v.tags(tags))
+        if self._writer is not None:
+            self._writer.add_op({"op": "update", "fields": {"tags": clean}})
+
+    def set_notes(self, notes: str) -> None:
+        if self._writer is not None:
+            self._writer.add_op({"op": "update", "fields": {"notes": str(notes)}})
+
+    def set_name(self, name: str) -> None:
+        self.name = v.run_name(name)
+        if self._writer is not None:
+            self._writer.add_op({"op": "update", "fields": {"name": self.name}})
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Spool everything logged so far and try to ship it; True if the backend has it."""
+        return self._writer.flush(timeout) if self._writer is not None else True
+
+    def finish(self, exit_code: int | None = None, *, state: RunState | str | None = None, error: str | None = None) -> None:
+        """End the run; returns once every point is durable (in the store, or the spool
+        when the backend is unreachable — then ``headway sync`` finishes the job)."""
+        if self._finished:
+            return
+        self._finished = True
+        if state is None and self._outcome is not None:
+            state, exit_code, error = self._outcome
+        final = RunState(state) if state is not None else (
+            RunState.FINISHED if not exit_code else RunState.FAILED
+        )
+        for closer in reversed(self._closers):
+            try:
+                closer()
+            except Exception as exc:  # capture must never break finishing
+                log.debug("headway: closing %r failed: %r", closer, exc)
+        from headway.sdk import current
+
+        current.detach(self)
+        if self._writer is None:
+            return
+        op = {"op": "finish", "state": final.value, "exit_code": exit_code, "error": error}
+        try:
+            shipped = self._writer.close([op])
+        except Exception as exc:
+            log.warning("headway: could not finish run %s cleanly (%r); data is in %s", self.id, exc, self.spool_dir)
+            return
+        if not shipped and self.mode == "online":
+            log.warning(
+                "headway: run %s could not be fully uploaded; its data is safe in %s — "
+                "run `headway sync %s` when the server is reachable",
+                self.id,
+                self.spool_dir,
+                self.spool_dir,
+            )
+
+    def _record_outcome(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: types.TracebackType | None) -> None:
+        if exc_type is None:
+            return
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        if issubclass(exc_type, KeyboardInterrupt):
+            self._outcome = (RunState.KILLED, 130, text)
+        elif issubclass(exc_type, SystemExit):
+            code = exc.code if isinstance(exc, SystemExit) else None
+            if code in (None, 0):
+                return
+            self._outcome = (RunState.FAILED, code if isinstance(code, int) else 1, text)
+        else:
+            self._outcome = (RunState.FAILED, 1, text)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: types.TracebackType | None) -> None:
+        self._record_outcome(exc_type, exc, tb)
+        self.finish()
+
+    def __repr__(self) -> str:
+        return f"<headway.Run {self.project}/{self.id} {self.name!r} mode={self.mode}>"

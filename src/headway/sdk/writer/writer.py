@@ -1,0 +1,257 @@
+"""The run's background writer: bounded, ordered, batching, spool first.
+
+The training thread only appends ``(step, time, values)`` rows to a deque (thread-safe
+without a lock). One writer thread per run drains it every ``flush_interval`` seconds
+into a columnar ``LogBatch``, appends it to the spool, and ships spool records to the
+backend strictly in order. A backend failure never reaches the user: one warning, the
+records stay in the spool, and shipping resumes with backoff until ``close()``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from headway.backend.base import BaseBackend
+from headway.entities import ConsoleLine, LogBatch, Series
+from headway.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from headway.sdk.writer.replay import apply_record
+from headway.sdk.writer.spool import Record, SpoolWriter, write_acked
+
+log = logging.getLogger("headway")
+
+Row = tuple[int, float, dict[str, float]]
+#: Rows held in memory before ``log()`` waits for the writer (about 100 MB at 10 keys).
+MAX_PENDING_ROWS = 200_000
+#: Records kept in memory for shipping; older unshipped ones are re-read from the spool.
+MAX_UNSHIPPED_IN_MEMORY = 256
+_PERMANENT = (InvalidArgument, NotFound, Conflict, AlreadyExists)
+
+
+class RunWriter:
+    def __init__(
+        self,
+        run_id: str,
+        spool_dir: Path,
+        backend: BaseBackend | None,
+        *,
+        flush_interval: float = 0.25,
+        heartbeat_interval: float = 10.0,
+        first_seq: int = 0,
+        warn: Callable[[str], None] | None = None,
+        on_metrics: Callable[[dict[str, Series]], None] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.rows: collections.deque[Row] = collections.deque()
+        self.console: collections.deque[ConsoleLine] = collections.deque()
+        self._ops: collections.deque[dict[str, Any]] = collections.deque()
+        self._summary: dict[str, Any] = {}
+        self._config: dict[str, Any] = {}
+        self._state_lock = threading.Lock()
+        self.spool = SpoolWriter(spool_dir)
+        self.backend = backend
+        self.flush_interval = flush_interval
+        self.heartbeat_interval = heartbeat_interval
+        self._seq = first_seq
+        self._unshipped: collections.deque[Record] = collections.deque()
+        self._shipped = self.spool.count  # records before this session were handled before
+        self._spilled = False
+        self._retry_at = 0.0
+        self._backoff = 0.5
+        self._warned = False
+        self._warn = warn or (lambda message: log.warning(message))
+        self.on_metrics = on_metrics
+        self._wake = threading.Event()
+        self._drained = threading.Condition()
+        self._stop = False
+        self._last_batch_time = 0.0
+        self._thread = threading.Thread(target=self._loop, name=f"headway-writer-{run_id}", daemon=True)
+        self._thread.start()
+
+    # -- called from the user's threads ---------------------------------------------------
+    def wait_for_room(self) -> None:
+        """Backpressure: block the training thread while too many rows are pending."""
+        self._wake.set()
+        with self._drained:
+            self._drained.wait_for(lambda: len(self.rows) < MAX_PENDING_ROWS // 2 or self._stop, 5.0)
+
+    def add_op(self, op: dict[str, Any]) -> None:
+        self._ops.append(op)
+        self._wake.set()
+
+    def set_summary(self, values: dict[str, Any]) -> None:
+        with self._state_lock:
+            self._summary.update(values)
+
+    def set_config(self, values: dict[str, Any]) -> None:
+        with self._state_lock:
+            _deep_update(self._config, values)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Write everything pending to the spool and try to ship it; True if all shipped."""
+        done = threading.Event()
+        self._ops.append({"op": "_flush", "event": done})
+        self._wake.set()
+        done.wait(timeout)
+        return self.pending_records == 0
+
+    def close(self, final_ops: list[dict[str, Any]], timeout: float = 30.0) -> bool:
+        """Drain, append ``final_ops`` (e.g. finish), ship with retries up to ``timeout``.
+
+        Returns True when the backend has every record; False leaves them in the spool.
+        """
+        for op in final_ops:
+            self._ops.append(op)
+        self.flush()
+        deadline = time.monotonic() + timeout
+        while self.backend is not None and self.pending_records and time.monotonic() < deadline:
+            self._retry_at = 0.0
+            self.flush(timeout=max(0.1, deadline - time.monotonic()))
+            if self.pending_records:
+                time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        self._stop = True
+        self._wake.set()
+        self._thread.join(timeout=5)
+        self.spool.close()
+        return self.backend is not None and self.pending_records == 0
+
+    @property
+    def pending_records(self) -> int:
+        return self.spool.count - self._shipped
+
+    # -- the writer thread ----------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stop:
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            try:
+                self._cycle()
+            except Exception as exc:  # never let the thread die: data is in the spool
+                self._warn_once(f"headway: writer error ({exc!r}); data is kept in {self.spool.path}")
+
+    def _cycle(self) -> None:
+        waiters: list[threading.Event] = []
+        while self._ops:
+            op = self._ops.popleft()
+            if op.get("op") == "_flush":
+                waiters.append(op["event"])
+                continue
+            self._spool_batch()  # rows logged before an op stay before it
+            self._remember(Record(self.spool.append_op(op), 1, op=op))
+        idle = time.monotonic() - self._last_batch_time >= self.heartbeat_interval
+        self._spool_batch(force=idle)  # when idle, an empty batch is the heartbeat
+        self._ship()
+        for event in waiters:
+            event.set()
+
+    def _spool_batch(self, *, force: bool = False) -> None:
+        rows = self.rows
+        n = len(rows)
+        with self._state_lock:
+            summary, self._summary = self._summary, {}
+            config, self._config = self._config, {}
+        console = [self.console.popleft() for _ in range(len(self.console))]
+        if not (n or summary or config or console or force):
+            return
+        taken = [rows.popleft() for _ in range(n)]
+        with self._drained:
+            self._drained.notify_all()
+        metrics = _columns(taken)
+        if metrics and self.on_metrics is not None:
+            self.on_metrics(metrics)
+        batch = LogBatch(
+            seq=self._seq,
+            metrics=metrics,
+            summary=summary,
+            config=config,
+            console=console,
+            time=time.time(),
+        )
+        self._seq += 1
+        self._last_batch_time = time.monotonic()
+        self._remember(Record(self.spool.append_batch(batch), 2, batch=batch))
+
+    def _remember(self, record: Record) -> None:
+        if self.backend is None:
+            return
+        if len(self._unshipped) >= MAX_UNSHIPPED_IN_MEMORY:
+            # Bounded memory: forget them here; they are re-read from the spool.
+            self._unshipped.clear()
+            self._spilled = True
+        if not self._spilled:
+            self._unshipped.append(record)
+
+    def _ship(self) -> None:
+        if self.backend is None or time.monotonic() < self._retry_at:
+            return
+        if self._spilled:
+            from headway.sdk.writer.spool import read_records
+
+            self.spool.sync()
+            self._unshipped = collections.deque(read_records(self.spool.path, self._shipped))
+            self._spilled = False
+        while self._unshipped:
+            record = self._unshipped[0]
+            try:
+                apply_record(self.backend, self.run_id, record)
+            except _PERMANENT as exc:
+                self._warn(f"headway: the server refused a record of run {self.run_id}: {exc}")
+            except Exception as exc:
+                self._warn_once(
+                    f"headway: cannot reach the tracking backend ({exc}); logging continues "
+                    f"into {self.spool.path} and will catch up when it is back"
+                )
+                self._retry_at = time.monotonic() + self._backoff
+                self._backoff = min(self._backoff * 2, 10.0)
+                return
+            self._unshipped.popleft()
+            self._shipped = record.index + 1
+        if self._warned:
+            self._warn("headway: the tracking backend is reachable again; the run caught up")
+            self._warned = False
+        self._backoff = 0.5
+        write_acked(self.spool.folder, self._shipped)
+
+    def _warn_once(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            self._warn(message)
+
+
+def _columns(rows: list[Row]) -> dict[str, Series]:
+    """Rows of dicts → one columnar series per key, keeping every point's step and time."""
+    if not rows:
+        return {}
+    cols: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    for step, t, values in rows:
+        for key, value in values.items():
+            col = cols.get(key)
+            if col is None:
+                col = cols[key] = ([], [], [])
+            col[0].append(step)
+            col[1].append(t)
+            col[2].append(value)
+    return {
+        key: Series(
+            key,
+            np.array(c[0], dtype=np.int64),
+            np.array(c[1], dtype=np.float64),
+            np.array(c[2], dtype=np.float64),
+        )
+        for key, c in cols.items()
+    }
+
+
+def _deep_update(base: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = value

@@ -1,0 +1,129 @@
+"""Engines and transactions, and the one place SQL errors become Headway errors."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from headway.errors import AlreadyExists, HeadwayError, InvalidArgument, StorageError
+
+_WRITE_OPTION = "headway_write"
+_LOCK_RETRIES = 8
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for Headway: SQLite in WAL mode with writes that wait, not fail."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
+        )
+        _tune_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16)
+    raise InvalidArgument(
+        f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+        "use sqlite:///path/headway.db or postgresql+psycopg://user@host/db"
+    )
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Autocommit at the driver level so that we, not pysqlite, issue BEGIN: writers
+        # take the lock up front (BEGIN IMMEDIATE) instead of failing on upgrade.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "deadlock detected" in text or "busy" in text
+
+
+class Database:
+    """Sessions with SQL errors translated into the Headway error tree."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reads = sessionmaker(engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._translate(), self._reads() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction. Lock waits are retried, so callers never see 'locked'.
+
+        The body may run more than once on a lock timeout, so it must not have side
+        effects outside the session.
+        """
+        with self._translate(), self._writes() as session, session.begin():
+            yield session
+
+    def retry_write(self, fn: Any) -> Any:
+        """Run ``fn(session)`` in a write transaction, retrying lock timeouts."""
+        for attempt in range(_LOCK_RETRIES):
+            try:
+                with self.write() as session:
+                    return fn(session)
+            except StorageError as exc:
+                if not exc.details.get("locked") or attempt == _LOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (2**attempt) * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except HeadwayError:
+            raise
+        except IntegrityError as exc:
+            raise AlreadyExists(f"conflicts with stored data: {exc.orig}") from exc
+        except OperationalError as exc:
+            raise StorageError(
+                f"database error: {exc.orig}", details={"locked": _is_lock_error(exc)}
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database error: {exc}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()

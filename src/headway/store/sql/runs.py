@@ -1,0 +1,193 @@
+"""Projects and runs: rows in, frozen entities out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from headway.entities import Project, Run, RunState
+from headway.entities.config import flatten
+from headway.errors import NotFound
+from headway.store.sql.models import (
+    ProjectRow,
+    RunParamRow,
+    RunRow,
+    RunSummaryRow,
+    RunTagRow,
+)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every datetime Headway returns is aware UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def ensure_project(session: Session, name: str, now: datetime) -> ProjectRow:
+    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    if row is None:
+        row = ProjectRow(name=name, created_at=now, last_activity=now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def find_project(session: Session, name: str) -> ProjectRow:
+    row = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    if row is None:
+        raise NotFound(f"project {name!r} does not exist")
+    return row
+
+
+def project_entities(session: Session, rows: Sequence[ProjectRow]) -> list[Project]:
+    counts = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(RunRow.project_id, func.count())
+            .where(RunRow.project_id.in_([r.id for r in rows]), RunRow.deleted_at.is_(None))
+            .group_by(RunRow.project_id)
+        ).all()
+    )
+    return [
+        Project(
+            name=r.name,
+            created_at=utc(r.created_at),  # type: ignore[arg-type]
+            run_count=int(counts.get(r.id, 0)),
+            last_activity=utc(r.last_activity),
+        )
+        for r in rows
+    ]
+
+
+def touch_project(session: Session, project_id: int, now: datetime) -> None:
+    row = session.get(ProjectRow, project_id)
+    if row is not None and utc(row.last_activity) < now:  # type: ignore[operator]
+        row.last_activity = now
+
+
+def get_run_row(session: Session, run_id: str, *, for_update: bool = False) -> RunRow:
+    stmt = select(RunRow).where(RunRow.id == run_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound(f"run {run_id!r} does not exist")
+    return row
+
+
+def _param_columns(value: Any) -> tuple[float | None, str | None]:
+    if isinstance(value, bool):
+        return float(value), None
+    if isinstance(value, int | float):
+        return float(value), None
+    if isinstance(value, str):
+        return None, value
+    return None, json.dumps(value, sort_keys=True)
+
+
+def write_params(session: Session, run_id: str, config: dict[str, Any]) -> None:
+    """Replace the run's flattened, indexed params with those of ``config``."""
+    session.execute(delete(RunParamRow).where(RunParamRow.run_id == run_id))
+    rows = []
+    for key, value in flatten(config).items():
+        num, text = _param_columns(value)
+        rows.append({"run_id": run_id, "key": key, "value_num": num, "value_str": text})
+    if rows:
+        session.execute(RunParamRow.__table__.insert(), rows)
+
+
+def write_tags(session: Session, run_id: str, tags: Iterable[str]) -> None:
+    session.execute(delete(RunTagRow).where(RunTagRow.run_id == run_id))
+    rows = [{"run_id": run_id, "tag": t} for t in dict.fromkeys(tags)]
+    if rows:
+        session.execute(RunTagRow.__table__.insert(), rows)
+
+
+def summary_value(row: RunSummaryRow) -> Any:
+    if row.user_value is not None:
+        return json.loads(row.user_value)
+    if row.value_num is not None:
+        return row.value_num
+    return row.last
+
+
+def load_runs(
+    session: Session,
+    rows: Sequence[RunRow],
+    *,
+    columns: Sequence[str] | None = None,
+) -> list[Run]:
+    """Entities for ``rows`` in order; ``columns`` (``config.x``, ``summary.y``) projects."""
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    projects = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(ProjectRow.id, ProjectRow.name).where(
+                ProjectRow.id.in_({r.project_id for r in rows})
+            )
+        ).all()
+    )
+    tags: dict[str, list[str]] = {}
+    for run_id, tag in session.execute(
+        select(RunTagRow.run_id, RunTagRow.tag).where(RunTagRow.run_id.in_(ids))
+    ):
+        tags.setdefault(run_id, []).append(tag)
+    summary_keys = config_keys = None
+    if columns is not None:
+        summary_keys = [c[len("summary.") :] for c in columns if c.startswith("summary.")]
+        config_keys = [c[len("config.") :] for c in columns if c.startswith("config.")]
+    stmt = select(RunSummaryRow).where(RunSummaryRow.run_id.in_(ids))
+    if summary_keys is not None:
+        stmt = stmt.where(RunSummaryRow.key.in_(summary_keys))
+    summaries: dict[str, dict[str, Any]] = {}
+    metrics: dict[str, dict[str, dict[str, Any]]] = {}
+    for s in session.scalars(stmt):
+        summaries.setdefault(s.run_id, {})[s.key] = summary_value(s)
+        if s.count:
+            metrics.setdefault(s.run_id, {})[s.key] = {
+                "last": s.last,
+                "min": s.min,
+                "max": s.max,
+                "mean": (s.sum / s.finite_count) if s.finite_count and s.sum is not None else None,
+                "count": s.count,
+                "step": s.last_step,
+            }
+    out = []
+    for r in rows:
+        config = r.config or {}
+        if config_keys is not None:
+            flat = flatten(config)
+            config = {k: flat[k] for k in config_keys if k in flat}
+        out.append(
+            Run(
+                id=r.id,
+                project=projects[r.project_id],
+                name=r.name,
+                state=RunState(r.state),
+                created_at=utc(r.created_at),  # type: ignore[arg-type]
+                updated_at=utc(r.updated_at),  # type: ignore[arg-type]
+                config=config,
+                summary=summaries.get(r.id, {}),
+                metrics=metrics.get(r.id, {}),
+                tags=tuple(sorted(tags.get(r.id, []))),
+                notes=r.notes or "",
+                group=r.group_name,
+                job_type=r.job_type,
+                parent_id=r.parent_id,
+                finished_at=utc(r.finished_at),
+                heartbeat_at=utc(r.heartbeat_at),
+                deleted_at=utc(r.deleted_at),
+                metadata=r.run_metadata or {},
+                error=r.error,
+                exit_code=r.exit_code,
+                last_step=r.last_step,
+                last_batch_seq=r.last_batch_seq,
+            )
+        )
+    return out

@@ -1,0 +1,293 @@
+"""``SqlStore``: the facade the domain services call. One transaction per method."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from headway.entities import ConsoleLine, LogBatch, Project, Run, RunState, Series
+from headway.errors import AlreadyExists, NotFound
+from headway.store.sql import metrics as metric_rows
+from headway.store.sql import runs as run_rows
+from headway.store.sql.engine import Database, make_engine
+from headway.store.sql.models import (
+    ConsoleChunkRow,
+    ProjectRow,
+    RunFileRow,
+    RunRow,
+)
+from headway.store.sql.schema import check_schema
+
+ConfigMerge = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class SqlStore:
+    """Metadata and metric chunks in SQLite or PostgreSQL.
+
+    Thread-safe: every method opens its own session. The schema must already be at head
+    (``headway db upgrade``); opening a store never migrates as a side effect.
+    """
+
+    def __init__(self, url: str, *, check: bool = True) -> None:
+        self.db = Database(make_engine(url))
+        if check:
+            check_schema(self.db.engine)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # -- projects -------------------------------------------------------------------------
+    def ensure_project(self, name: str, now: datetime) -> Project:
+        def work(s: Session) -> Project:
+            return run_rows.project_entities(s, [run_rows.ensure_project(s, name, now)])[0]
+
+        try:
+            return self.db.retry_write(work)  # type: ignore[no-any-return]
+        except AlreadyExists:  # another process created it between our read and insert
+            return self.get_project(name)
+
+    def get_project(self, name: str) -> Project:
+        with self.db.read() as s:
+            return run_rows.project_entities(s, [run_rows.find_project(s, name)])[0]
+
+    def project_id(self, name: str) -> int:
+        with self.db.read() as s:
+            return run_rows.find_project(s, name).id
+
+    def list_projects(self) -> list[Project]:
+        with self.db.read() as s:
+            rows = list(s.scalars(select(ProjectRow).order_by(ProjectRow.last_activity.desc())))
+            return run_rows.project_entities(s, rows)
+
+    # -- runs -----------------------------------------------------------------------------
+    def insert_run(self, row_values: dict[str, Any], tags: Sequence[str], project: str) -> Run:
+        def work(s: Session) -> Run:
+            project_row = run_rows.ensure_project(s, project, row_values["updated_at"])
+            if s.get(RunRow, row_values["id"]) is not None:
+                raise AlreadyExists(f"a run with id {row_values['id']!r} already exists")
+            row = RunRow(project_id=project_row.id, **row_values)
+            s.add(row)
+            s.flush()
+            run_rows.write_params(s, row.id, row.config)
+            run_rows.write_tags(s, row.id, tags)
+            run_rows.touch_project(s, project_row.id, row_values["updated_at"])
+            return run_rows.load_runs(s, [row])[0]
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def get_run(self, run_id: str) -> Run:
+        with self.db.read() as s:
+            return run_rows.load_runs(s, [run_rows.get_run_row(s, run_id)])[0]
+
+    def update_run(
+        self,
+        run_id: str,
+        fields: Mapping[str, Any],
+        *,
+        tags: Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        now: datetime,
+    ) -> Run:
+        def work(s: Session) -> Run:
+            row = run_rows.get_run_row(s, run_id, for_update=True)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            if metadata:
+                row.run_metadata = {**(row.run_metadata or {}), **metadata}
+                if "metric_defs" in metadata:
+                    metric_rows.refresh_rules(s, run_id, row.run_metadata["metric_defs"])
+            if tags is not None:
+                run_rows.write_tags(s, run_id, tags)
+            row.updated_at = now
+            run_rows.touch_project(s, row.project_id, now)
+            return run_rows.load_runs(s, [row])[0]
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def merge_config(self, run_id: str, merge: ConfigMerge, now: datetime) -> Run:
+        """Replace the config with ``merge(old)`` under a row lock (merge may raise)."""
+
+        def work(s: Session) -> Run:
+            row = run_rows.get_run_row(s, run_id, for_update=True)
+            row.config = merge(dict(row.config or {}))
+            run_rows.write_params(s, run_id, row.config)
+            row.updated_at = now
+            return run_rows.load_runs(s, [row])[0]
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def set_summary(self, run_id: str, values: Mapping[str, Any], now: datetime) -> Run:
+        def work(s: Session) -> Run:
+            row = run_rows.get_run_row(s, run_id, for_update=True)
+            defs = (row.run_metadata or {}).get("metric_defs", [])
+            metric_rows.set_user_summary(s, run_id, values, defs)
+            row.updated_at = now
+            return run_rows.load_runs(s, [row])[0]
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def apply_batch(
+        self,
+        run_id: str,
+        batch: LogBatch,
+        merge: ConfigMerge | None,
+        heartbeat: datetime,
+    ) -> bool:
+        """Apply a batch in one transaction; False if its ``seq`` was already applied."""
+
+        def work(s: Session) -> bool:
+            row = run_rows.get_run_row(s, run_id, for_update=True)
+            if batch.seq <= row.last_batch_seq:
+                return False
+            defs = (row.run_metadata or {}).get("metric_defs", [])
+            for series in batch.metrics.values():
+                metric_rows.append_series(s, run_id, series)
+            if batch.metrics:
+                metric_rows.update_metric_summaries(s, run_id, batch.metrics, defs)
+                top = max(int(x.steps.max()) for x in batch.metrics.values() if len(x))
+                row.last_step = max(row.last_step, top)
+            if batch.summary:
+                metric_rows.set_user_summary(s, run_id, batch.summary, defs)
+            if merge is not None:
+                row.config = merge(dict(row.config or {}))
+                run_rows.write_params(s, run_id, row.config)
+            if batch.console:
+                _append_console(s, run_id, batch.seq, batch.console)
+            row.last_batch_seq = batch.seq
+            row.heartbeat_at = heartbeat
+            if row.state == RunState.CRASHED.value:
+                # Data arriving proves the process is alive after all (e.g. a slow sync).
+                row.state = RunState.RUNNING.value
+            row.updated_at = heartbeat
+            return True
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def mark_crashed(self, heartbeat_before: datetime, now: datetime) -> int:
+        def work(s: Session) -> int:
+            result = s.execute(
+                update(RunRow)
+                .where(
+                    RunRow.state == RunState.RUNNING.value,
+                    RunRow.heartbeat_at < heartbeat_before,
+                )
+                .values(state=RunState.CRASHED.value, updated_at=now)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    # -- files and console ----------------------------------------------------------------
+    def put_files(self, run_id: str, files: Mapping[str, bytes]) -> None:
+        def work(s: Session) -> None:
+            run_rows.get_run_row(s, run_id)
+            for path, content in files.items():
+                existing = s.get(RunFileRow, (run_id, path))
+                if existing is None:
+                    s.add(RunFileRow(run_id=run_id, path=path, content=content))
+                else:
+                    existing.content = content
+
+        self.db.retry_write(work)
+
+    def get_file(self, run_id: str, path: str) -> bytes:
+        with self.db.read() as s:
+            row = s.get(RunFileRow, (run_id, path))
+            if row is None:
+                run_rows.get_run_row(s, run_id)
+                raise NotFound(f"run {run_id!r} has no file {path!r}")
+            return bytes(row.content)
+
+    def list_files(self, run_id: str) -> list[str]:
+        with self.db.read() as s:
+            run_rows.get_run_row(s, run_id)
+            return list(
+                s.scalars(
+                    select(RunFileRow.path)
+                    .where(RunFileRow.run_id == run_id)
+                    .order_by(RunFileRow.path)
+                )
+            )
+
+    def read_console(self, run_id: str, offset: int, limit: int) -> list[ConsoleLine]:
+        with self.db.read() as s:
+            run_rows.get_run_row(s, run_id)
+            out: list[ConsoleLine] = []
+            seen = 0
+            stmt = (
+                select(ConsoleChunkRow.line_count, ConsoleChunkRow.lines)
+                .where(ConsoleChunkRow.run_id == run_id)
+                .order_by(ConsoleChunkRow.seq)
+            )
+            for count, payload in s.execute(stmt):
+                if seen + count <= offset:
+                    seen += count
+                    continue
+                for t, stream, text in json.loads(payload):
+                    if seen >= offset:
+                        out.append(ConsoleLine(t, stream, text))
+                        if len(out) >= limit:
+                            return out
+                    seen += 1
+            return out
+
+    # -- metrics --------------------------------------------------------------------------
+    def metric_keys(self, run_id: str) -> list[str]:
+        with self.db.read() as s:
+            run_rows.get_run_row(s, run_id)
+            return metric_rows.metric_keys(s, run_id)
+
+    def read_series(
+        self, run_id: str, keys: Sequence[str], min_step: int | None, max_step: int | None
+    ) -> dict[str, Series]:
+        with self.db.read() as s:
+            run_rows.get_run_row(s, run_id)
+            return {k: metric_rows.read_series(s, run_id, k, min_step, max_step) for k in keys}
+
+    def step_range(self, run_id: str, keys: Sequence[str]) -> tuple[int, int] | None:
+        with self.db.read() as s:
+            return metric_rows.step_range(s, run_id, keys)
+
+    # -- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        project: str,
+        expr: str,
+        order: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        include_deleted: bool,
+        columns: Sequence[str] | None,
+    ) -> tuple[list[Run], int]:
+        from headway.store.sql.search import build_search, count_matching
+
+        with self.db.read() as s:
+            project_row = run_rows.find_project(s, project)
+            ids_query = build_search(project_row.id, expr, order, include_deleted)
+            total = int(s.scalar(count_matching(ids_query)) or 0)
+            ids = list(s.scalars(ids_query.limit(limit).offset(offset)))
+            rows = {r.id: r for r in s.scalars(select(RunRow).where(RunRow.id.in_(ids)))}
+            ordered = [rows[i] for i in ids if i in rows]
+            return run_rows.load_runs(s, ordered, columns=columns), total
+
+    def iter_project_runs(self, project: str, batch: int = 500) -> Iterator[list[Run]]:
+        offset = 0
+        while True:
+            runs, _ = self.search(
+                project, "", (), limit=batch, offset=offset, include_deleted=False, columns=None
+            )
+            if not runs:
+                return
+            yield runs
+            offset += len(runs)
+
+
+def _append_console(s: Session, run_id: str, seq: int, lines: Sequence[ConsoleLine]) -> None:
+    payload = json.dumps([[line.time, line.stream, line.text] for line in lines])
+    s.add(ConsoleChunkRow(run_id=run_id, seq=seq, line_count=len(lines), lines=payload))

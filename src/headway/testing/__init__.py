@@ -1,0 +1,1 @@
+"""Test helpers shipped with Headway: the backend contract suite (``contract``)."""

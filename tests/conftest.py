@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from headway.backend.local import LocalBackend
+from headway.settings import Settings
+
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(env={}, dir=str(tmp_path / ".headway"))
+
+
+@pytest.fixture
+def local_backend(settings: Settings) -> Iterator[LocalBackend]:
+    backend = LocalBackend(settings, migrate=True)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never touch the developer's store or server."""
+    for name in ("HEADWAY_URL", "HEADWAY_DB_URL", "HEADWAY_ARTIFACTS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HEADWAY_DIR", str(tmp_path / ".headway"))
