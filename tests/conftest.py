@@ -29,3 +29,18 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("HEADWAY_URL", "HEADWAY_DB_URL", "HEADWAY_ARTIFACTS_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HEADWAY_DIR", str(tmp_path / ".headway"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    from pg_server import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: object) -> str:
+    """A fresh, empty PostgreSQL database on the session's real server."""
+    return postgres_server.create_database()  # type: ignore[attr-defined,no-any-return]

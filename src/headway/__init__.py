@@ -1,8 +1,8 @@
 """Headway: experiment tracking, artifacts, registry, sweeps and monitoring in one tool.
 
-    import headway
-    with headway.init(project="student-dropout", config={"lr": 0.01}) as run:
-        run.log({"train/loss": 0.42})
+import headway
+with headway.init(project="student-dropout", config={"lr": 0.01}) as run:
+    run.log({"train/loss": 0.42})
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 
-class RunState(str, enum.Enum):
+class RunState(enum.StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"

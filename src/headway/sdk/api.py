@@ -30,7 +30,8 @@ class ApiRun:
         return getattr(self._run, name)
 
     def __repr__(self) -> str:
-        return f"<ApiRun {self._run.project}/{self._run.id} {self._run.name!r} {self._run.state.value}>"
+        run = self._run
+        return f"<ApiRun {run.project}/{run.id} {run.name!r} {run.state.value}>"
 
     @property
     def entity(self) -> Run:
@@ -62,7 +63,9 @@ class ApiRun:
         wanted = list(dict.fromkeys([*keys, *([x] if x not in ("step", "_time") else [])]))
         if samples is not None:
             return self._sampled(wanted, samples, min_step, max_step, x)
-        series = self._backend.get_history(self._run.id, wanted, min_step=min_step, max_step=max_step)
+        series = self._backend.get_history(
+            self._run.id, wanted, min_step=min_step, max_step=max_step
+        )
         parts = [
             pd.DataFrame({"step": s.steps, "_time": s.times, key: s.values})
             for key, s in series.items()
@@ -90,11 +93,16 @@ class ApiRun:
     def _sampled(
         self, keys: list[str], samples: int, min_step: int | None, max_step: int | None, x: str
     ) -> pd.DataFrame:
-        envs = self.envelope(keys, buckets=max(1, samples // 2), min_step=min_step, max_step=max_step)
+        envs = self.envelope(
+            keys, buckets=max(1, samples // 2), min_step=min_step, max_step=max_step
+        )
         rows: dict[int, dict[str, float]] = {}
         for key, env in envs.items():
             full = env.count > 0
-            for steps, values in ((env.first_step[full], env.first[full]), (env.last_step[full], env.last[full])):
+            for steps, values in (
+                (env.first_step[full], env.first[full]),
+                (env.last_step[full], env.last[full]),
+            ):
                 for step, value in zip(steps.tolist(), values.tolist(), strict=True):
                     rows.setdefault(step, {})[key] = value
         frame = pd.DataFrame.from_dict(rows, orient="index").sort_index()
@@ -115,7 +123,9 @@ class ApiRun:
         )
         return result[self._run.id]
 
-    def scan_history(self, keys: Sequence[str] | None = None, *, page_steps: int = _SCAN_PAGE) -> Iterator[dict[str, Any]]:
+    def scan_history(
+        self, keys: Sequence[str] | None = None, *, page_steps: int = _SCAN_PAGE
+    ) -> Iterator[dict[str, Any]]:
         """Every point of every key, one dict per point, in step order, page by page."""
         keys = list(keys) if keys is not None else self.metric_keys()
         last = self.refresh()._run.last_step
@@ -126,11 +136,19 @@ class ApiRun:
             for key, s in series.items():
                 order = np.argsort(s.steps, kind="stable")
                 for i in order.tolist():
-                    yield {"key": key, "step": int(s.steps[i]), "_time": float(s.times[i]), "value": float(s.values[i])}
+                    yield {
+                        "key": key,
+                        "step": int(s.steps[i]),
+                        "_time": float(s.times[i]),
+                        "value": float(s.values[i]),
+                    }
             start = end + 1
 
     def console(self, offset: int = 0, limit: int = 10_000) -> list[tuple[float, str, str]]:
-        return [(c.time, c.stream, c.text) for c in self._backend.get_console(self._run.id, offset=offset, limit=limit)]
+        return [
+            (c.time, c.stream, c.text)
+            for c in self._backend.get_console(self._run.id, offset=offset, limit=limit)
+        ]
 
     def file(self, path: str) -> bytes:
         return self._backend.get_file(self._run.id, path)

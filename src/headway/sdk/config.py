@@ -22,7 +22,9 @@ class Config(MutableMapping[str, Any]):
     experiment.
     """
 
-    def __init__(self, data: Mapping[str, Any] | None = None, on_change: OnChange | None = None) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, on_change: OnChange | None = None
+    ) -> None:
         object.__setattr__(self, "_data", {})
         object.__setattr__(self, "_on_change", on_change)
         if data:
@@ -76,7 +78,12 @@ class Config(MutableMapping[str, Any]):
         self.update({key: value}, allow_val_change=allow_val_change)
 
     def update(  # type: ignore[override]
-        self, values: Mapping[str, Any] | None = None, /, *, allow_val_change: bool = False, **kw: Any
+        self,
+        values: Mapping[str, Any] | None = None,
+        /,
+        *,
+        allow_val_change: bool = False,
+        **kw: Any,
     ) -> None:
         merged = dict(values or {})
         merged.update(kw)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from typing import Any
 
 from headway.backend.base import BaseBackend
 from headway.backend.local import LocalBackend
@@ -11,10 +12,10 @@ from headway.settings import Settings
 _local: dict[str, LocalBackend] = {}
 
 
-def make_settings(dir: str | Path | None = None, url: str | None = None) -> Settings:
-    overrides: dict[str, object] = {}
+def make_settings(dir: str | os.PathLike[str] | None = None, url: str | None = None) -> Settings:
+    overrides: dict[str, Any] = {}
     if dir is not None:
-        overrides["dir"] = str(dir)
+        overrides["dir"] = os.fspath(dir)
     settings = Settings.from_env(**overrides)
     if url is not None:
         settings = settings.replace(url=url)

@@ -53,7 +53,9 @@ def _excepthook(
 
 def _on_sigterm(signum: int, frame: types.FrameType | None) -> None:
     for run in list(_runs):
-        run.finish(exit_code=128 + signum, state=RunState.KILLED, error=f"killed by signal {signum}")
+        run.finish(
+            exit_code=128 + signum, state=RunState.KILLED, error=f"killed by signal {signum}"
+        )
     previous = _previous_sigterm
     if callable(previous):
         previous(signum, frame)
@@ -77,7 +79,9 @@ def _install_hooks() -> None:
     if threading.current_thread() is threading.main_thread():
         try:
             previous = signal.getsignal(signal.SIGTERM)
-            _previous_sigterm = previous if previous not in (signal.SIG_DFL, signal.SIG_IGN) else None
+            _previous_sigterm = (
+                previous if previous not in (signal.SIG_DFL, signal.SIG_IGN) else None
+            )
             signal.signal(signal.SIGTERM, _on_sigterm)
         except (ValueError, OSError):
             pass  # not allowed here (embedded interpreter); the heartbeat still covers it

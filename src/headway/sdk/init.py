@@ -64,7 +64,14 @@ def init(
         v.run_id(parent)
     settings = make_settings(dir, url)
     if mode == "disabled":
-        run = Run(run_id=run_id, name=run_name, project=project, mode=mode, writer=None, config=clean_config)
+        run = Run(
+            run_id=run_id,
+            name=run_name,
+            project=project,
+            mode=mode,
+            writer=None,
+            config=clean_config,
+        )
         current.attach(run)
         return run
 
@@ -117,6 +124,7 @@ def init(
         heartbeat_interval=settings.heartbeat_interval,
         first_seq=first_seq,
         warn=None if not settings.silent else (lambda _m: None),
+        first_ops=[{"op": "resume"}] if resumed else [create_op(spec)],
     )
     run = Run(
         run_id=run_id,
@@ -130,12 +138,8 @@ def init(
         url=settings.url,
     )
     writer.on_metrics = run.summary.observe
-    if resumed:
-        writer.add_op({"op": "resume"})
-        if clean_config:
-            run.config.update(clean_config)
-    else:
-        writer.add_op(create_op(spec))
+    if resumed and clean_config:
+        run.config.update(clean_config)
     _write_meta(spool_dir, spec, mode, settings)
     current.attach(run)
     _start_capture(run, writer, settings)

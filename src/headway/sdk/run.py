@@ -62,7 +62,9 @@ class Run:
         """The step the next ``log`` without ``step=`` will use."""
         return self._step
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    def log(
+        self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None
+    ) -> None:
         """Record numeric values at a step (auto-incrementing when ``step`` is None).
 
         Explicit steps may repeat or go backwards; every point keeps its own step and wall
@@ -76,7 +78,9 @@ class Run:
         self._step = step + 1
         if type(data) is not dict:
             if not isinstance(data, Mapping):
-                raise InvalidArgument(f"log() takes a dict of metric values, got {type(data).__name__}")
+                raise InvalidArgument(
+                    f"log() takes a dict of metric values, got {type(data).__name__}"
+                )
             data = dict(data)
         clean = data
         keys = self._keys
@@ -105,7 +109,12 @@ class Run:
             self._writer.console.append(line)
 
     def define_metric(
-        self, name: str, *, step_metric: str | None = None, summary: str | None = None, hidden: bool = False
+        self,
+        name: str,
+        *,
+        step_metric: str | None = None,
+        summary: str | None = None,
+        hidden: bool = False,
     ) -> None:
         """Give metrics matching ``name`` (a glob like ``val/*``) another x-axis and a
         summary rule (``min``, ``max``, ``mean``, ``last``, ``first`` or ``none``)."""
@@ -117,12 +126,19 @@ class Run:
             )
         if step_metric is not None:
             v.metric_key(step_metric)
-        definition = {"pattern": name, "step_metric": step_metric, "summary": summary, "hidden": hidden}
+        definition = {
+            "pattern": name,
+            "step_metric": step_metric,
+            "summary": summary,
+            "hidden": hidden,
+        }
         self._metric_defs.append(definition)
         if summary is not None:
             self.summary.set_rule(name, summary)
         if self._writer is not None:
-            self._writer.add_op({"op": "update", "fields": {"metadata": {"metric_defs": self._metric_defs}}})
+            self._writer.add_op(
+                {"op": "update", "fields": {"metadata": {"metric_defs": self._metric_defs}}}
+            )
 
     # -- attributes -------------------------------------------------------------------------
     def set_tags(self, tags: list[str]) -> None:
@@ -144,7 +160,13 @@ class Run:
         """Spool everything logged so far and try to ship it; True if the backend has it."""
         return self._writer.flush(timeout) if self._writer is not None else True
 
-    def finish(self, exit_code: int | None = None, *, state: RunState | str | None = None, error: str | None = None) -> None:
+    def finish(
+        self,
+        exit_code: int | None = None,
+        *,
+        state: RunState | str | None = None,
+        error: str | None = None,
+    ) -> None:
         """End the run; returns once every point is durable (in the store, or the spool
         when the backend is unreachable — then ``headway sync`` finishes the job)."""
         if self._finished:
@@ -152,8 +174,10 @@ class Run:
         self._finished = True
         if state is None and self._outcome is not None:
             state, exit_code, error = self._outcome
-        final = RunState(state) if state is not None else (
-            RunState.FINISHED if not exit_code else RunState.FAILED
+        final = (
+            RunState(state)
+            if state is not None
+            else (RunState.FINISHED if not exit_code else RunState.FAILED)
         )
         for closer in reversed(self._closers):
             try:
@@ -169,7 +193,12 @@ class Run:
         try:
             shipped = self._writer.close([op])
         except Exception as exc:
-            log.warning("headway: could not finish run %s cleanly (%r); data is in %s", self.id, exc, self.spool_dir)
+            log.warning(
+                "headway: could not finish run %s cleanly (%r); data is in %s",
+                self.id,
+                exc,
+                self.spool_dir,
+            )
             return
         if not shipped and self.mode == "online":
             log.warning(
@@ -180,7 +209,12 @@ class Run:
                 self.spool_dir,
             )
 
-    def _record_outcome(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: types.TracebackType | None) -> None:
+    def _record_outcome(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
         if exc_type is None:
             return
         text = "".join(traceback.format_exception(exc_type, exc, tb))
@@ -197,7 +231,12 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: types.TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
         self._record_outcome(exc_type, exc, tb)
         self.finish()
 

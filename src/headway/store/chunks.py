@@ -39,7 +39,7 @@ def encode_steps(steps: Int64Array) -> bytes:
 def decode_steps(blob: bytes) -> Int64Array:
     if blob[:1] == _PROGRESSION:
         _, start, delta, n = _PROGRESSION_HEADER.unpack(blob)
-        return start + delta * np.arange(n, dtype=np.int64)
+        return int(start) + int(delta) * np.arange(int(n), dtype=np.int64)
     return np.frombuffer(blob, dtype="<i8", offset=1).astype(np.int64, copy=False)
 
 

@@ -17,7 +17,15 @@ import pandas as pd
 import pytest
 
 from headway.backend.base import BaseBackend
-from headway.entities import ConsoleLine, LogBatch, RunCreate, RunState, RunUpdate, SearchQuery, Series
+from headway.entities import (
+    ConsoleLine,
+    LogBatch,
+    RunCreate,
+    RunState,
+    RunUpdate,
+    SearchQuery,
+    Series,
+)
 from headway.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 
 
@@ -27,7 +35,9 @@ def series(key: str, steps: Any, values: Any) -> Series:
 
 
 def batch(seq: int, **metrics: tuple[Any, Any]) -> LogBatch:
-    return LogBatch(seq=seq, metrics={k: series(k, *sv) for k, sv in metrics.items()}, time=time.time())
+    return LogBatch(
+        seq=seq, metrics={k: series(k, *sv) for k, sv in metrics.items()}, time=time.time()
+    )
 
 
 class BackendContract:
@@ -162,7 +172,9 @@ class BackendContract:
             assert env.min.min() == -5.0
             spike = int(np.argmax(env.max))
             assert env.edges[spike] <= 77_777 < env.edges[spike + 1]
-        zoom = backend.get_envelopes([run.id], ["loss"], buckets=10, min_step=77_000, max_step=78_000)
+        zoom = backend.get_envelopes(
+            [run.id], ["loss"], buckets=10, min_step=77_000, max_step=78_000
+        )
         z = zoom[run.id]["loss"]
         assert z.count.sum() == 1001
         assert z.max.max() == 1000.0
@@ -201,12 +213,19 @@ class BackendContract:
 
     def test_console_and_files(self, backend: BaseBackend) -> None:
         run = backend.create_run(RunCreate(project="p"))
-        lines = [ConsoleLine(1.0 + i, "stdout" if i % 2 else "stderr", f"line {i}") for i in range(5)]
+        lines = [
+            ConsoleLine(1.0 + i, "stdout" if i % 2 else "stderr", f"line {i}") for i in range(5)
+        ]
         backend.log_batch(run.id, LogBatch(seq=0, console=lines[:3], time=time.time()))
         backend.log_batch(run.id, LogBatch(seq=1, console=lines[3:], time=time.time()))
         assert [c.text for c in backend.get_console(run.id)] == [f"line {i}" for i in range(5)]
-        assert [c.text for c in backend.get_console(run.id, offset=2, limit=2)] == ["line 2", "line 3"]
-        backend.put_files(run.id, {"code/train.py": b"print('hi')\n", "requirements.txt": b"numpy==2\n"})
+        assert [c.text for c in backend.get_console(run.id, offset=2, limit=2)] == [
+            "line 2",
+            "line 3",
+        ]
+        backend.put_files(
+            run.id, {"code/train.py": b"print('hi')\n", "requirements.txt": b"numpy==2\n"}
+        )
         assert backend.list_files(run.id) == ["code/train.py", "requirements.txt"]
         assert backend.get_file(run.id, "code/train.py") == b"print('hi')\n"
         with pytest.raises(NotFound):
@@ -235,7 +254,10 @@ class BackendContract:
         page = backend.search_runs(
             SearchQuery(
                 project="search",
-                filter='config.optimizer.lr < 0.02 and summary.val_acc >= 0.3 and tags contains "baseline"',
+                filter=(
+                    "config.optimizer.lr < 0.02 and summary.val_acc >= 0.3 "
+                    'and tags contains "baseline"'
+                ),
                 order=("-summary.val_acc",),
             )
         )

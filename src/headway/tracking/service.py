@@ -341,7 +341,8 @@ def _check_metric_defs(defs: Any) -> None:
             raise InvalidArgument("each metric definition needs a string 'pattern'")
         if d.get("summary") is not None and d["summary"] not in SUMMARY_RULES:
             raise InvalidArgument(
-                f"summary rule {d['summary']!r} for {d['pattern']!r} is not one of {', '.join(SUMMARY_RULES)}"
+                f"summary rule {d['summary']!r} for {d['pattern']!r} is not one of "
+                f"{', '.join(SUMMARY_RULES)}"
             )
 
 

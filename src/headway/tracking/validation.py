@@ -98,7 +98,7 @@ def scalar(key: str, value: object) -> float:
         try:
             return float(value)
         except OverflowError:
-            return math.copysign(math.inf, int(value))  # type: ignore[arg-type]
+            return math.copysign(math.inf, int(value))
     if isinstance(value, np.ndarray):
         if value.ndim == 0 and value.dtype.kind in "biuf":
             return float(value)
@@ -156,7 +156,8 @@ def config_tree(values: Mapping[Any, Any], *, prefix: str = "") -> dict[str, Any
     for raw_key, value in values.items():
         if not isinstance(raw_key, str) or not raw_key or _CONTROL.search(raw_key):
             raise InvalidArgument(
-                f"config keys must be non-empty strings, got {raw_key!r} under {prefix or 'the root'!r}"
+                f"config keys must be non-empty strings, got {raw_key!r} "
+                f"under {prefix or 'the root'!r}"
             )
         parts = raw_key.split(".")
         if any(not p for p in parts):

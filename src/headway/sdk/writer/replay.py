@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -54,10 +55,10 @@ def apply_record(backend: BaseBackend, run_id: str, record: Record) -> None:
             metadata=op.get("metadata") or {},
             created_at=datetime.fromisoformat(op["created_at"]) if op.get("created_at") else None,
         )
-        try:
+        # AlreadyExists: created by an earlier attempt or sync.
+        # AlreadyExists: created by an earlier attempt or sync.
+        with contextlib.suppress(AlreadyExists):
             backend.create_run(spec)
-        except AlreadyExists:
-            pass  # created by an earlier attempt or sync
     elif kind == "resume":
         backend.resume_run(run_id)
     elif kind == "update":

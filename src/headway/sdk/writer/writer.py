@@ -47,11 +47,13 @@ class RunWriter:
         first_seq: int = 0,
         warn: Callable[[str], None] | None = None,
         on_metrics: Callable[[dict[str, Series]], None] | None = None,
+        first_ops: list[dict[str, Any]] | None = None,
     ) -> None:
         self.run_id = run_id
         self.rows: collections.deque[Row] = collections.deque()
         self.console: collections.deque[ConsoleLine] = collections.deque()
-        self._ops: collections.deque[dict[str, Any]] = collections.deque()
+        # Queued before the thread starts, so creating the run precedes every batch.
+        self._ops: collections.deque[dict[str, Any]] = collections.deque(first_ops or ())
         self._summary: dict[str, Any] = {}
         self._config: dict[str, Any] = {}
         self._state_lock = threading.Lock()
@@ -72,7 +74,9 @@ class RunWriter:
         self._drained = threading.Condition()
         self._stop = False
         self._last_batch_time = 0.0
-        self._thread = threading.Thread(target=self._loop, name=f"headway-writer-{run_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"headway-writer-{run_id}", daemon=True
+        )
         self._thread.start()
 
     # -- called from the user's threads ---------------------------------------------------
@@ -80,7 +84,9 @@ class RunWriter:
         """Backpressure: block the training thread while too many rows are pending."""
         self._wake.set()
         with self._drained:
-            self._drained.wait_for(lambda: len(self.rows) < MAX_PENDING_ROWS // 2 or self._stop, 5.0)
+            self._drained.wait_for(
+                lambda: len(self.rows) < MAX_PENDING_ROWS // 2 or self._stop, 5.0
+            )
 
     def add_op(self, op: dict[str, Any]) -> None:
         self._ops.append(op)
@@ -134,19 +140,27 @@ class RunWriter:
             try:
                 self._cycle()
             except Exception as exc:  # never let the thread die: data is in the spool
-                self._warn_once(f"headway: writer error ({exc!r}); data is kept in {self.spool.path}")
+                self._warn_once(
+                    f"headway: writer error ({exc!r}); data is kept in {self.spool.path}"
+                )
 
     def _cycle(self) -> None:
         waiters: list[threading.Event] = []
+        finishing: list[dict[str, Any]] = []
+        # Lifecycle ops (create, metadata, files) go before the rows logged meanwhile: a
+        # run must exist before its points; only "finish" must follow them.
         while self._ops:
             op = self._ops.popleft()
             if op.get("op") == "_flush":
                 waiters.append(op["event"])
-                continue
-            self._spool_batch()  # rows logged before an op stay before it
-            self._remember(Record(self.spool.append_op(op), 1, op=op))
+            elif op.get("op") == "finish":
+                finishing.append(op)
+            else:
+                self._remember(Record(self.spool.append_op(op), 1, op=op))
         idle = time.monotonic() - self._last_batch_time >= self.heartbeat_interval
         self._spool_batch(force=idle)  # when idle, an empty batch is the heartbeat
+        for op in finishing:
+            self._remember(Record(self.spool.append_op(op), 1, op=op))
         self._ship()
         for event in waiters:
             event.set()

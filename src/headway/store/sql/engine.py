@@ -18,6 +18,9 @@ from sqlalchemy.pool import NullPool
 from headway.errors import AlreadyExists, HeadwayError, InvalidArgument, StorageError
 
 _WRITE_OPTION = "headway_write"
+#: Execution options for a connection that will write: on SQLite it takes the write lock
+#: at BEGIN, so concurrent writers queue on busy_timeout instead of deadlocking.
+WRITE = {_WRITE_OPTION: True}
 _LOCK_RETRIES = 8
 
 
@@ -49,9 +52,11 @@ def _tune_sqlite(engine: Engine) -> None:
         # take the lock up front (BEGIN IMMEDIATE) instead of failing on upgrade.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        # busy_timeout first: switching a new file to WAL takes a lock other processes
+        # starting at the same moment must wait for, not fail on.
+        cur.execute("PRAGMA busy_timeout=60000")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=60000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()

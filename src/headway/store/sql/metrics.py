@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from headway.entities import Series
@@ -79,7 +79,7 @@ def append_series(session: Session, run_id: str, series: Series) -> None:
         rows.append({"run_id": run_id, "key": series.key, "seq": next_seq, **_chunk_values(part)})
         next_seq += 1
     if rows:
-        session.execute(MetricChunkRow.__table__.insert(), rows)
+        session.execute(insert(MetricChunkRow), rows)
 
 
 def _head(series: Series, n: int) -> Series:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from headway.entities import Project, Run, RunState
@@ -47,7 +47,7 @@ def find_project(session: Session, name: str) -> ProjectRow:
 
 def project_entities(session: Session, rows: Sequence[ProjectRow]) -> list[Project]:
     counts = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(RunRow.project_id, func.count())
             .where(RunRow.project_id.in_([r.id for r in rows]), RunRow.deleted_at.is_(None))
             .group_by(RunRow.project_id)
@@ -98,14 +98,14 @@ def write_params(session: Session, run_id: str, config: dict[str, Any]) -> None:
         num, text = _param_columns(value)
         rows.append({"run_id": run_id, "key": key, "value_num": num, "value_str": text})
     if rows:
-        session.execute(RunParamRow.__table__.insert(), rows)
+        session.execute(insert(RunParamRow), rows)
 
 
 def write_tags(session: Session, run_id: str, tags: Iterable[str]) -> None:
     session.execute(delete(RunTagRow).where(RunTagRow.run_id == run_id))
     rows = [{"run_id": run_id, "tag": t} for t in dict.fromkeys(tags)]
     if rows:
-        session.execute(RunTagRow.__table__.insert(), rows)
+        session.execute(insert(RunTagRow), rows)
 
 
 def summary_value(row: RunSummaryRow) -> Any:
@@ -127,7 +127,7 @@ def load_runs(
         return []
     ids = [r.id for r in rows]
     projects = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(ProjectRow.id, ProjectRow.name).where(
                 ProjectRow.id.in_({r.project_id for r in rows})
             )

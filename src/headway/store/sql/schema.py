@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from headway.errors import SchemaOutOfDate
-from headway.store.sql.engine import make_engine
+from headway.store.sql.engine import WRITE, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -61,7 +61,7 @@ def upgrade(url: str, revision: str = "head") -> str:
     """Migrate the database at ``url`` to ``revision``; returns the revision reached."""
     engine = make_engine(url)  # creates the SQLite folder and applies pragmas (WAL)
     try:
-        with engine.begin() as conn:
+        with engine.execution_options(**WRITE).begin() as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
