@@ -108,9 +108,22 @@ def bucket_edges(lo: int, hi: int, buckets: int) -> Int64Array:
     """
     span = hi - lo + 1
     n = max(1, min(buckets, span))
-    edges = lo + (np.arange(n + 1, dtype=np.float64) * (span / n)).astype(np.int64)
+    # Bucket i holds offsets d with i*span <= d*n < (i+1)*span, so a step's bucket is
+    # plain integer arithmetic (see ``_bucket_index``) and edges are ceil(i*span/n).
+    i = np.arange(n + 1, dtype=np.int64)
+    if span * n < 2**62:
+        return lo + (i * span + n - 1) // n
+    edges = lo + np.ceil(i.astype(np.float64) * (span / n)).astype(np.int64)
     edges[-1] = hi + 1
     return edges
+
+
+def _bucket_index(steps: Int64Array, edges: Int64Array) -> Int64Array:
+    lo, n = int(edges[0]), edges.shape[0] - 1
+    span = int(edges[-1]) - lo
+    if span * n < 2**62:
+        return ((steps - lo) * n) // span
+    return np.searchsorted(edges, steps, side="right") - 1
 
 
 def envelope(series: Series, lo: int, hi: int, buckets: int) -> Envelope:
@@ -127,7 +140,7 @@ def envelope(series: Series, lo: int, hi: int, buckets: int) -> Envelope:
     first_step = np.full(n, -1, dtype=np.int64)
     last_step = np.full(n, -1, dtype=np.int64)
     if steps.shape[0]:
-        idx = np.searchsorted(edges, steps, side="right") - 1
+        idx = _bucket_index(steps, edges)
         if np.all(idx[1:] >= idx[:-1]):
             order = None
         else:
