@@ -122,8 +122,8 @@ def _bucket_index(steps: Int64Array, edges: Int64Array) -> Int64Array:
     lo, n = int(edges[0]), edges.shape[0] - 1
     span = int(edges[-1]) - lo
     if span * n < 2**62:
-        return ((steps - lo) * n) // span
-    return np.searchsorted(edges, steps, side="right") - 1
+        return np.asarray(((steps - lo) * n) // span, dtype=np.int64)
+    return np.asarray(np.searchsorted(edges, steps, side="right") - 1, dtype=np.int64)
 
 
 def envelope(series: Series, lo: int, hi: int, buckets: int) -> Envelope:
