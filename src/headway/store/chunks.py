@@ -17,6 +17,7 @@ import numpy as np
 
 from headway.entities import Envelope, Series
 from headway.entities.metrics import Float64Array, Int64Array
+from headway.store.sketch import Blocks, envelope_of_blocks
 
 CHUNK_POINTS = 8192
 
@@ -127,45 +128,12 @@ def _bucket_index(steps: Int64Array, edges: Int64Array) -> Int64Array:
 
 
 def envelope(series: Series, lo: int, hi: int, buckets: int) -> Envelope:
-    """Exact min/max/first/last of every bucket: no point is sampled away."""
+    """Exact min/max/first/last of every bucket from raw points: none is sampled away.
+
+    ``first``/``last`` are the values at the lowest/highest step of the bucket (the
+    earliest/latest logged on ties), so consecutive buckets join up as a line does.
+    """
     edges = bucket_edges(lo, hi, buckets)
-    n = edges.shape[0] - 1
     inside = slice_steps(series, lo, hi)
-    steps, values = inside.steps, inside.values
-    count = np.zeros(n, dtype=np.int64)
-    vmin = np.full(n, np.nan)
-    vmax = np.full(n, np.nan)
-    first = np.full(n, np.nan)
-    last = np.full(n, np.nan)
-    first_step = np.full(n, -1, dtype=np.int64)
-    last_step = np.full(n, -1, dtype=np.int64)
-    if steps.shape[0]:
-        idx = _bucket_index(steps, edges)
-        if np.all(idx[1:] >= idx[:-1]):
-            order = None
-        else:
-            # Stable, so "first" and "last" stay in logged order inside a bucket.
-            order = np.argsort(idx, kind="stable")
-            idx, steps, values = idx[order], steps[order], values[order]
-        starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
-        ends = np.r_[starts[1:], idx.shape[0]]
-        used = idx[starts]
-        count[used] = ends - starts
-        # fmin/fmax skip NaN; a bucket of only NaN stays NaN.
-        vmin[used] = np.fmin.reduceat(values, starts)
-        vmax[used] = np.fmax.reduceat(values, starts)
-        first[used] = values[starts]
-        last[used] = values[ends - 1]
-        first_step[used] = steps[starts]
-        last_step[used] = steps[ends - 1]
-    return Envelope(
-        key=series.key,
-        edges=edges,
-        count=count,
-        min=vmin,
-        max=vmax,
-        first=first,
-        last=last,
-        first_step=first_step,
-        last_step=last_step,
-    )
+    idx = _bucket_index(inside.steps, edges)
+    return envelope_of_blocks(series.key, Blocks.of_points(inside.steps, inside.values), edges, idx)

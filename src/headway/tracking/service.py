@@ -29,10 +29,10 @@ from headway.entities import (
     Series,
 )
 from headway.errors import InvalidArgument
-from headway.store.chunks import envelope
 from headway.store.sql.store import SqlStore
 from headway.tracking import validation as v
 from headway.tracking.config_rules import merge_config
+from headway.tracking.envelopes import series_envelope
 from headway.tracking.names import new_run_id, new_run_name
 
 MAX_BUCKETS = 100_000
@@ -252,15 +252,12 @@ class TrackingService:
             )
         lo, hi = _step_bounds(min_step, max_step)
         clean_keys = [v.metric_key(k) for k in keys]
-        out: dict[str, dict[str, Envelope]] = {}
-        for run_id in run_ids:
-            series = self.store.read_series(run_id, clean_keys, lo, hi)
-            out[run_id] = {}
-            for key, points in series.items():
-                start = lo if lo is not None else (int(points.steps.min()) if len(points) else 0)
-                end = hi if hi is not None else (int(points.steps.max()) if len(points) else 0)
-                out[run_id][key] = envelope(points, start, max(start, end), buckets)
-        return out
+        return {
+            run_id: {
+                key: series_envelope(self.store, run_id, key, buckets, lo, hi) for key in clean_keys
+            }
+            for run_id in run_ids
+        }
 
     def get_console(
         self, run_id: str, *, offset: int = 0, limit: int = 10_000

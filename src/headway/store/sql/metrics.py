@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from headway.store.chunks import (
     encode_steps,
     slice_steps,
 )
+from headway.store.sketch import sketch
 from headway.store.sql.models import MetricChunkRow, RunSummaryRow
 
 SUMMARY_RULES = ("last", "min", "max", "mean", "first", "none")
@@ -29,7 +31,10 @@ SUMMARY_RULES = ("last", "min", "max", "mean", "first", "none")
 
 def _chunk_values(series: Series) -> dict[str, Any]:
     stats = chunk_stats(series.steps, series.values)
+    grid, blocks = sketch(series.steps, series.values)
     return {
+        "grid": grid,
+        "sketch": blocks.to_bytes(grid),
         "count": stats.count,
         "min_step": stats.min_step,
         "max_step": stats.max_step,
@@ -229,6 +234,44 @@ def read_series(
         stmt = stmt.where(MetricChunkRow.min_step <= max_step)
     parts = [decode_chunk(row, key) for row in session.execute(stmt)]
     return slice_steps(concat_series(key, parts), min_step, max_step)
+
+
+@dataclass(frozen=True)
+class ChunkSketch:
+    id: int
+    min_step: int
+    max_step: int
+    grid: int
+    sketch: bytes
+
+
+def chunk_sketches(
+    session: Session, run_id: str, key: str, min_step: int | None, max_step: int | None
+) -> list[ChunkSketch]:
+    """The sketches of the key's chunks overlapping the range, in logged order."""
+    stmt = (
+        select(
+            MetricChunkRow.id,
+            MetricChunkRow.min_step,
+            MetricChunkRow.max_step,
+            MetricChunkRow.grid,
+            MetricChunkRow.sketch,
+        )
+        .where(MetricChunkRow.run_id == run_id, MetricChunkRow.key == key)
+        .order_by(MetricChunkRow.seq)
+    )
+    if min_step is not None:
+        stmt = stmt.where(MetricChunkRow.max_step >= min_step)
+    if max_step is not None:
+        stmt = stmt.where(MetricChunkRow.min_step <= max_step)
+    return [ChunkSketch(r[0], r[1], r[2], r[3], bytes(r[4])) for r in session.execute(stmt)]
+
+
+def read_chunks(session: Session, ids: Sequence[int], key: str) -> dict[int, Series]:
+    stmt = select(
+        MetricChunkRow.id, MetricChunkRow.steps, MetricChunkRow.times, MetricChunkRow.values
+    ).where(MetricChunkRow.id.in_(list(ids)))
+    return {row[0]: decode_chunk(row, key) for row in session.execute(stmt)}
 
 
 def step_range(session: Session, run_id: str, keys: Sequence[str]) -> tuple[int, int] | None:

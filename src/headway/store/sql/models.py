@@ -141,6 +141,10 @@ class MetricChunkRow(Base):
     steps: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     times: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     values: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    #: Block width, in steps, of ``sketch`` (a power of two).
+    grid: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: Per-block count/min/max/first/last (see ``store.sketch``): envelopes read this.
+    sketch: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     __table_args__ = (Index("ix_metric_chunks_run_key_seq", "run_id", "key", "seq", unique=True),)
 

@@ -249,6 +249,17 @@ class SqlStore:
             run_rows.get_run_row(s, run_id)
             return {k: metric_rows.read_series(s, run_id, k, min_step, max_step) for k in keys}
 
+    def chunk_sketches(
+        self, run_id: str, key: str, min_step: int | None, max_step: int | None
+    ) -> list[metric_rows.ChunkSketch]:
+        with self.db.read() as s:
+            run_rows.get_run_row(s, run_id)
+            return metric_rows.chunk_sketches(s, run_id, key, min_step, max_step)
+
+    def read_chunks(self, ids: Sequence[int], key: str) -> dict[int, Series]:
+        with self.db.read() as s:
+            return metric_rows.read_chunks(s, ids, key)
+
     def step_range(self, run_id: str, keys: Sequence[str]) -> tuple[int, int] | None:
         with self.db.read() as s:
             return metric_rows.step_range(s, run_id, keys)
