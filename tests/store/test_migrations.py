@@ -23,7 +23,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store-0001.db"
 
 @pytest.fixture
 def old_store(tmp_path: Path) -> Path:
-    """A copy of a store written by Headway at schema 0001 (3 runs × 20,001 points)."""
+    """A copy of a store written by Headway at schema 0001 (3 runs of 20,001 points)."""
     folder = tmp_path / ".headway"
     folder.mkdir()
     shutil.copy(FIXTURE, folder / "headway.db")
