@@ -50,9 +50,7 @@ print(run.id)
     assert api_run.config == {"lr": 0.1}
 
 
-def test_server_outage_mid_run_catches_up(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "server-store", free_port())
-    server.start()
+def test_server_outage_mid_run_catches_up(tmp_path: Path, server: ServerProcess) -> None:
     marker = tmp_path / "phase"
     code = f"""
 import time, pathlib, headway
@@ -75,19 +73,24 @@ run.finish()
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
-    run_id = proc.stdout.readline().strip()
-    deadline = time.monotonic() + 60
-    while not (marker.exists() and marker.read_text() == "logged-1000"):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    server.stop()
-    time.sleep(1.5)  # training keeps logging while the server is down
-    server.start()
-    marker.write_text("server-back")
-    _, stderr = proc.communicate(timeout=120)
+    try:
+        assert proc.stdout is not None
+        run_id = proc.stdout.readline().strip()
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text() == "logged-1000"):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        server.stop()
+        time.sleep(1.5)  # training keeps logging while the server is down
+        server.start()
+        marker.write_text("server-back")
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 0, stderr
     assert "cannot reach the tracking backend" in stderr  # one clear warning
+    assert "reachable again" in stderr
     from headway.backend.http import HttpBackend
 
     backend = HttpBackend(server.url)
@@ -96,7 +99,6 @@ run.finish()
     assert values == [float(i) for i in range(3000)]
     assert len(_history(backend, run_id, "loss_during_outage")) > 10
     assert backend.get_run(run_id).state.value == "finished"
-    server.stop()
 
 
 def test_dead_server_never_breaks_training(tmp_path: Path) -> None:
@@ -148,13 +150,15 @@ while True:
     time.sleep(0.0005)
 """
     proc = subprocess.Popen([sys.executable, "-c", code], env=script_env(store))
-    deadline = time.monotonic() + 60
-    while not progress.exists() or int(progress.read_text().split()[0]) < 3000:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    last_reported = int(progress.read_text().split()[0])
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 60
+        while not progress.exists() or int(progress.read_text().split()[0]) < 3000:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        last_reported = int(progress.read_text().split()[0])
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
 
     synced = subprocess.run([HEADWAY, "sync", "--dir", str(store)], capture_output=True, text=True)
     assert synced.returncode == 0, synced.stderr
@@ -213,13 +217,17 @@ while True:
     time.sleep(0.01)
 """
     proc = subprocess.Popen([sys.executable, "-c", code], env=script_env(tmp_path / "store"))
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(sig)
-    proc.wait(timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     run = headway.Api(dir=tmp_path / "store").run(f"sig{int(sig)}")
     assert run.state.value == "killed"
     assert len(run.history(["x"])) > 0
