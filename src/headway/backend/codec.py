@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from headway.backend import lifecycle_wire as lw
 from headway.entities import ConsoleLine, Envelope, LogBatch, Series
 from headway.entities.metrics import Float64Array, Int64Array
 from headway.errors import InvalidArgument
@@ -49,7 +50,20 @@ _POINT_BYTES = 24  # int64 step + float64 time + float64 value
 _MAX_SEQ = 2**63
 
 _NONFINITE_IN: dict[str, float] = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-_BATCH_FIELDS = frozenset({"seq", "time", "metrics", "summary", "config", "console"})
+_BATCH_FIELDS = frozenset(
+    {
+        "seq",
+        "time",
+        "metrics",
+        "summary",
+        "config",
+        "console",
+        "create",
+        "update",
+        "files",
+        "finish",
+    }
+)
 
 
 # -- non-finite floats -------------------------------------------------------------------
@@ -337,7 +351,21 @@ def _batch_head(batch: LogBatch) -> dict[str, Any]:
         "summary": to_wire(dict(batch.summary), where="summary"),
         "config": to_wire(dict(batch.config), where="config", allow_nonfinite=False),
         "console": console_to_wire(batch.console),
+        **_lifecycle_head(batch),
     }
+
+
+def _lifecycle_head(batch: LogBatch) -> dict[str, Any]:
+    head: dict[str, Any] = {}
+    if batch.create is not None:
+        head["create"] = to_wire(lw.create_to_wire(batch.create), where="create")
+    if batch.update is not None:
+        head["update"] = to_wire(lw.update_to_wire(batch.update), where="update")
+    if batch.files:
+        head["files"] = lw.files_to_wire(dict(batch.files))
+    if batch.finish is not None:
+        head["finish"] = lw.finish_to_wire(batch.finish)
+    return head
 
 
 def _batch_from_head(head: dict[str, Any], metrics: dict[str, Series]) -> LogBatch:
@@ -359,6 +387,10 @@ def _batch_from_head(head: dict[str, Any], metrics: dict[str, Series]) -> LogBat
         config=_object(head.get("config", {}), "config"),
         console=console_from_wire(head.get("console", [])),
         time=float(time),
+        create=lw.create_from_wire(from_wire(head["create"])) if "create" in head else None,
+        update=lw.update_from_wire(from_wire(head["update"])) if "update" in head else None,
+        files=lw.files_from_wire(head["files"]) if "files" in head else {},
+        finish=lw.finish_from_wire(head["finish"]) if "finish" in head else None,
     )
 
 

@@ -2,7 +2,7 @@
 
 from headway.entities.metrics import ConsoleLine, Envelope, LogBatch, Series
 from headway.entities.projects import Project
-from headway.entities.runs import Run, RunCreate, RunState, RunUpdate
+from headway.entities.runs import Run, RunCreate, RunFinish, RunState, RunUpdate
 from headway.entities.search import RunPage, SearchQuery
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Project",
     "Run",
     "RunCreate",
+    "RunFinish",
     "RunPage",
     "RunState",
     "RunUpdate",

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from headway.entities.runs import RunCreate, RunFinish, RunUpdate
+
 Int64Array = npt.NDArray[np.int64]
 Float64Array = npt.NDArray[np.float64]
 
@@ -78,6 +80,14 @@ class LogBatch:
     console: Sequence[ConsoleLine] = ()
     #: Client wall time of the batch; used as the run's heartbeat.
     time: float = 0.0
+    #: Creates the run first when it does not exist yet (a run's first batch carries it).
+    create: RunCreate | None = None
+    #: Attribute changes (name, tags, notes, metadata…) applied before the points.
+    update: RunUpdate | None = None
+    #: Small files stored with the run: captured code, git diff, installed packages.
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    #: Ends the run after everything else in the batch.
+    finish: RunFinish | None = None
 
     @property
     def point_count(self) -> int:

@@ -86,3 +86,10 @@ class RunUpdate:
     error: str | None = None
     exit_code: int | None = None
     finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunFinish:
+    state: RunState
+    exit_code: int | None = None
+    error: str | None = None

@@ -15,7 +15,6 @@ from headway.errors import AlreadyExists, HeadwayError, InvalidArgument, NotFoun
 from headway.sdk import current
 from headway.sdk.connect import backend_for, make_settings
 from headway.sdk.run import Run
-from headway.sdk.writer.replay import create_op, files_op
 from headway.sdk.writer.writer import RunWriter
 from headway.settings import Settings
 from headway.tracking import validation as v
@@ -93,7 +92,8 @@ def init(
     if mode == "online":
         try:
             backend = backend_for(settings)
-            existing = _find(backend, run_id)
+            # A fresh random id cannot exist yet: skip the round trip.
+            existing = _find(backend, run_id) if id is not None else None
         except HeadwayError as exc:
             if isinstance(exc, InvalidArgument):
                 raise
@@ -124,7 +124,8 @@ def init(
         heartbeat_interval=settings.heartbeat_interval,
         first_seq=first_seq,
         warn=None if not settings.silent else (lambda _m: None),
-        first_ops=[{"op": "resume"}] if resumed else [create_op(spec)],
+        create=None if resumed else spec,
+        resume=resumed,
     )
     run = Run(
         run_id=run_id,
@@ -189,9 +190,9 @@ def _start_capture(run: Run, writer: RunWriter, settings: Settings) -> None:
         except Exception as exc:
             log.debug("headway: git capture failed: %r", exc)
     if metadata:
-        writer.add_op({"op": "update", "fields": {"metadata": metadata}})
+        writer.update(metadata=metadata)
     if files:
-        writer.add_op(files_op(files))
+        writer.put_files(files)
     if settings.capture_console:
         from headway.sdk.capture.console import ConsoleCapture
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from headway.entities import ConsoleLine, RunState
+from headway.entities import ConsoleLine, RunFinish, RunState
 from headway.errors import InvalidArgument
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
@@ -136,24 +136,22 @@ class Run:
         if summary is not None:
             self.summary.set_rule(name, summary)
         if self._writer is not None:
-            self._writer.add_op(
-                {"op": "update", "fields": {"metadata": {"metric_defs": self._metric_defs}}}
-            )
+            self._writer.update(metadata={"metric_defs": list(self._metric_defs)})
 
     # -- attributes -------------------------------------------------------------------------
     def set_tags(self, tags: list[str]) -> None:
         clean = list(v.tags(tags))
         if self._writer is not None:
-            self._writer.add_op({"op": "update", "fields": {"tags": clean}})
+            self._writer.update(tags=tuple(clean))
 
     def set_notes(self, notes: str) -> None:
         if self._writer is not None:
-            self._writer.add_op({"op": "update", "fields": {"notes": str(notes)}})
+            self._writer.update(notes=str(notes))
 
     def set_name(self, name: str) -> None:
         self.name = v.run_name(name)
         if self._writer is not None:
-            self._writer.add_op({"op": "update", "fields": {"name": self.name}})
+            self._writer.update(name=self.name)
 
     # -- lifecycle --------------------------------------------------------------------------
     def flush(self, timeout: float | None = 30.0) -> bool:
@@ -189,9 +187,8 @@ class Run:
         current.detach(self)
         if self._writer is None:
             return
-        op = {"op": "finish", "state": final.value, "exit_code": exit_code, "error": error}
         try:
-            shipped = self._writer.close([op])
+            shipped = self._writer.close(RunFinish(final, exit_code, error))
         except Exception as exc:
             log.warning(
                 "headway: could not finish run %s cleanly (%r); data is in %s",

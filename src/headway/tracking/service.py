@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -22,6 +23,7 @@ from headway.entities import (
     Project,
     Run,
     RunCreate,
+    RunFinish,
     RunPage,
     RunState,
     RunUpdate,
@@ -29,7 +31,7 @@ from headway.entities import (
     Series,
 )
 from headway.errors import InvalidArgument
-from headway.store.sql.store import SqlStore
+from headway.store.sql.store import BatchEffects, SqlStore
 from headway.tracking import validation as v
 from headway.tracking.config_rules import merge_config
 from headway.tracking.envelopes import series_envelope
@@ -85,55 +87,15 @@ class TrackingService:
 
     # -- runs -----------------------------------------------------------------------------
     def create_run(self, spec: RunCreate) -> Run:
-        project = v.project_name(spec.project)
-        run_id = v.run_id(spec.id) if spec.id is not None else new_run_id()
-        created = spec.created_at or now_utc()
-        row = {
-            "id": run_id,
-            "name": v.run_name(spec.name) if spec.name is not None else new_run_name(),
-            "state": RunState.RUNNING.value,
-            "created_at": created,
-            "updated_at": now_utc(),
-            "heartbeat_at": now_utc(),
-            "group_name": v.run_name(spec.group) if spec.group else None,
-            "job_type": v.run_name(spec.job_type) if spec.job_type else None,
-            "parent_id": v.run_id(spec.parent_id) if spec.parent_id else None,
-            "notes": spec.notes or "",
-            "config": v.config_tree(spec.config),
-            "run_metadata": _json_safe("metadata", spec.metadata),
-            "last_step": -1,
-            "last_batch_seq": -1,
-        }
-        return self.store.insert_run(row, v.tags(spec.tags), project)
+        row, tags, project = _new_run_row(spec)
+        return self.store.insert_run(row, tags, project)
 
     def get_run(self, run_id: str) -> Run:
         self.detect_crashed()
         return self.store.get_run(run_id)
 
     def update_run(self, run_id: str, update: RunUpdate) -> Run:
-        fields: dict[str, Any] = {}
-        if update.name is not None:
-            fields["name"] = v.run_name(update.name)
-        if update.notes is not None:
-            if not isinstance(update.notes, str):
-                raise InvalidArgument("notes must be a string")
-            fields["notes"] = update.notes
-        if update.group is not None:
-            fields["group_name"] = v.run_name(update.group) if update.group else None
-        if update.job_type is not None:
-            fields["job_type"] = v.run_name(update.job_type) if update.job_type else None
-        if update.state is not None:
-            fields["state"] = RunState(update.state).value
-        if update.error is not None:
-            fields["error"] = update.error
-        if update.exit_code is not None:
-            fields["exit_code"] = int(update.exit_code)
-        if update.finished_at is not None:
-            fields["finished_at"] = update.finished_at
-        metadata = _json_safe("metadata", update.metadata) if update.metadata else None
-        if metadata and "metric_defs" in metadata:
-            _check_metric_defs(metadata["metric_defs"])
-        tags = v.tags(update.tags) if update.tags is not None else None
+        fields, tags, metadata = _update_fields(update)
         return self.store.update_run(run_id, fields, tags=tags, metadata=metadata, now=now_utc())
 
     def resume_run(self, run_id: str) -> Run:
@@ -149,17 +111,8 @@ class TrackingService:
         exit_code: int | None = None,
         error: str | None = None,
     ) -> Run:
-        state = RunState(state)
-        if not state.is_terminal:
-            raise InvalidArgument(
-                "finish_run needs a terminal state (finished, failed, killed, crashed)"
-            )
         now = now_utc()
-        fields: dict[str, Any] = {"state": state.value, "finished_at": now, "heartbeat_at": now}
-        if exit_code is not None:
-            fields["exit_code"] = int(exit_code)
-        if error is not None:
-            fields["error"] = str(error)
+        fields = _finish_fields(RunFinish(RunState(state), exit_code, error), now)
         return self.store.update_run(run_id, fields, now=now)
 
     def delete_run(self, run_id: str) -> None:
@@ -170,6 +123,7 @@ class TrackingService:
 
     # -- ingestion ------------------------------------------------------------------------
     def log_batch(self, run_id: str, batch: LogBatch) -> bool:
+        """Validate everything first, then apply the whole batch in one transaction."""
         if batch.seq < 0:
             raise InvalidArgument(f"batch seq must be >= 0, got {batch.seq}")
         for key, series in batch.metrics.items():
@@ -179,17 +133,30 @@ class TrackingService:
         }
         merge = None
         if batch.config:
-            values = v.config_tree(batch.config)
-            merge = partial(_merge_allowing, values)
-        batch = LogBatch(
-            seq=batch.seq,
-            metrics=batch.metrics,
+            merge = partial(_merge_allowing, v.config_tree(batch.config))
+        created = None
+        if batch.create is not None:
+            if batch.create.id not in (None, run_id):
+                raise InvalidArgument(
+                    f"batch creates run {batch.create.id!r} but is sent to {run_id!r}"
+                )
+            created = _new_run_row(dataclasses.replace(batch.create, id=run_id))
+        fields, tags, metadata = _update_fields(batch.update) if batch.update else ({}, None, None)
+        _check_files(batch.files)
+        heartbeat = _from_timestamp(batch.time)
+        finish = _finish_fields(batch.finish, heartbeat) if batch.finish is not None else None
+        effects = BatchEffects(
+            create=created,
+            fields=fields,
+            tags=tags,
+            metadata=metadata,
             summary=summary,
-            config=batch.config,
-            console=[_check_console(line) for line in batch.console],
-            time=batch.time,
+            config=merge,
+            console=tuple(_check_console(line) for line in batch.console),
+            files=dict(batch.files),
+            finish=finish,
         )
-        return self.store.apply_batch(run_id, batch, merge, _from_timestamp(batch.time))
+        return self.store.apply_batch(run_id, batch.seq, batch.metrics, effects, heartbeat)
 
     def update_config(
         self, run_id: str, values: dict[str, Any], *, allow_val_change: bool = False
@@ -206,10 +173,7 @@ class TrackingService:
         return self.store.set_summary(run_id, clean, now_utc())
 
     def put_files(self, run_id: str, files: dict[str, bytes]) -> None:
-        for path, content in files.items():
-            _check_file_path(path)
-            if len(content) > MAX_FILE_BYTES:
-                raise InvalidArgument(f"file {path!r} is larger than {MAX_FILE_BYTES} bytes")
+        _check_files(files)
         self.store.put_files(run_id, files)
 
     def get_file(self, run_id: str, path: str) -> bytes:
@@ -289,6 +253,80 @@ class TrackingService:
         from headway.tracking.export import export_project
 
         return export_project(self, v.project_name(project), dest)
+
+
+def _new_run_row(spec: RunCreate) -> tuple[dict[str, Any], tuple[str, ...], str]:
+    """The validated row of a new run, its tags and its project."""
+    project = v.project_name(spec.project)
+    now = now_utc()
+    row = {
+        "id": v.run_id(spec.id) if spec.id is not None else new_run_id(),
+        "name": v.run_name(spec.name) if spec.name is not None else new_run_name(),
+        "state": RunState.RUNNING.value,
+        "created_at": spec.created_at or now,
+        "updated_at": now,
+        "heartbeat_at": now,
+        "group_name": v.run_name(spec.group) if spec.group else None,
+        "job_type": v.run_name(spec.job_type) if spec.job_type else None,
+        "parent_id": v.run_id(spec.parent_id) if spec.parent_id else None,
+        "notes": spec.notes or "",
+        "config": v.config_tree(spec.config),
+        "run_metadata": _json_safe("metadata", spec.metadata),
+        "last_step": -1,
+        "last_batch_seq": -1,
+    }
+    return row, v.tags(spec.tags), project
+
+
+def _update_fields(
+    update: RunUpdate,
+) -> tuple[dict[str, Any], tuple[str, ...] | None, dict[str, Any] | None]:
+    """Validated row fields, tags and metadata of a partial update."""
+    fields: dict[str, Any] = {}
+    if update.name is not None:
+        fields["name"] = v.run_name(update.name)
+    if update.notes is not None:
+        if not isinstance(update.notes, str):
+            raise InvalidArgument("notes must be a string")
+        fields["notes"] = update.notes
+    if update.group is not None:
+        fields["group_name"] = v.run_name(update.group) if update.group else None
+    if update.job_type is not None:
+        fields["job_type"] = v.run_name(update.job_type) if update.job_type else None
+    if update.state is not None:
+        fields["state"] = RunState(update.state).value
+    if update.error is not None:
+        fields["error"] = update.error
+    if update.exit_code is not None:
+        fields["exit_code"] = int(update.exit_code)
+    if update.finished_at is not None:
+        fields["finished_at"] = update.finished_at
+    metadata = _json_safe("metadata", update.metadata) if update.metadata else None
+    if metadata and "metric_defs" in metadata:
+        _check_metric_defs(metadata["metric_defs"])
+    tags = v.tags(update.tags) if update.tags is not None else None
+    return fields, tags, metadata
+
+
+def _finish_fields(finish: RunFinish, now: datetime) -> dict[str, Any]:
+    state = RunState(finish.state)
+    if not state.is_terminal:
+        raise InvalidArgument(
+            "finishing needs a terminal state (finished, failed, killed, crashed)"
+        )
+    fields: dict[str, Any] = {"state": state.value, "finished_at": now, "heartbeat_at": now}
+    if finish.exit_code is not None:
+        fields["exit_code"] = int(finish.exit_code)
+    if finish.error is not None:
+        fields["error"] = str(finish.error)
+    return fields
+
+
+def _check_files(files: Mapping[str, bytes]) -> None:
+    for path, content in files.items():
+        _check_file_path(path)
+        if len(content) > MAX_FILE_BYTES:
+            raise InvalidArgument(f"file {path!r} is larger than {MAX_FILE_BYTES} bytes")
 
 
 def _merge_allowing(values: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:

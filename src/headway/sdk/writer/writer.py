@@ -2,9 +2,12 @@
 
 The training thread only appends ``(step, time, values)`` rows to a deque (thread-safe
 without a lock). One writer thread per run drains it every ``flush_interval`` seconds
-into a columnar ``LogBatch``, appends it to the spool, and ships spool records to the
-backend strictly in order. A backend failure never reaches the user: one warning, the
-records stay in the spool, and shipping resumes with backoff until ``close()``.
+into a columnar ``LogBatch`` — which also carries whatever else changed meanwhile: the
+run's creation, attribute and config changes, summary values, console lines, files, and
+finally its end — appends it to the spool, and ships spool records to the backend
+strictly in order. A short run is therefore a single batch and a single transaction.
+A backend failure never reaches the user: one warning, the records stay in the spool,
+and shipping resumes with backoff until ``close()``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from headway.backend.base import BaseBackend
-from headway.entities import ConsoleLine, LogBatch, Series
+from headway.entities import ConsoleLine, LogBatch, RunCreate, RunFinish, RunUpdate, Series
 from headway.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from headway.sdk.writer.replay import apply_record
-from headway.sdk.writer.spool import Record, SpoolWriter, write_acked
+from headway.sdk.writer.spool import Record, SpoolWriter, read_records, write_acked
 
 log = logging.getLogger("headway")
 
@@ -42,21 +45,27 @@ class RunWriter:
         spool_dir: Path,
         backend: BaseBackend | None,
         *,
+        create: RunCreate | None = None,
+        resume: bool = False,
         flush_interval: float = 0.25,
         heartbeat_interval: float = 10.0,
         first_seq: int = 0,
         warn: Callable[[str], None] | None = None,
-        on_metrics: Callable[[dict[str, Series]], None] | None = None,
-        first_ops: list[dict[str, Any]] | None = None,
     ) -> None:
         self.run_id = run_id
         self.rows: collections.deque[Row] = collections.deque()
         self.console: collections.deque[ConsoleLine] = collections.deque()
-        # Queued before the thread starts, so creating the run precedes every batch.
-        self._ops: collections.deque[dict[str, Any]] = collections.deque(first_ops or ())
+        self.on_metrics: Callable[[dict[str, Series]], None] | None = None
+        self._lock = threading.Lock()
+        # What rides in the next batch besides the rows (guarded by _lock).
+        self._create = create
+        self._resume = resume
+        self._update: dict[str, Any] = {}
+        self._files: dict[str, bytes] = {}
         self._summary: dict[str, Any] = {}
         self._config: dict[str, Any] = {}
-        self._state_lock = threading.Lock()
+        self._finish: RunFinish | None = None
+        self._flush_waiters: list[threading.Event] = []
         self.spool = SpoolWriter(spool_dir)
         self.backend = backend
         self.flush_interval = flush_interval
@@ -69,7 +78,6 @@ class RunWriter:
         self._backoff = 0.5
         self._warned = False
         self._warn = warn or (lambda message: log.warning(message))
-        self.on_metrics = on_metrics
         self._wake = threading.Event()
         self._drained = threading.Condition()
         self._stop = False
@@ -88,33 +96,44 @@ class RunWriter:
                 lambda: len(self.rows) < MAX_PENDING_ROWS // 2 or self._stop, 5.0
             )
 
-    def add_op(self, op: dict[str, Any]) -> None:
-        self._ops.append(op)
+    def update(self, **fields: Any) -> None:
+        """Change run attributes (name, tags, notes, metadata…) in the next batch."""
+        with self._lock:
+            metadata = fields.pop("metadata", None)
+            if metadata:
+                self._update["metadata"] = {**self._update.get("metadata", {}), **metadata}
+            self._update.update(fields)
+        self._wake.set()
+
+    def put_files(self, files: dict[str, bytes]) -> None:
+        with self._lock:
+            self._files.update(files)
         self._wake.set()
 
     def set_summary(self, values: dict[str, Any]) -> None:
-        with self._state_lock:
+        with self._lock:
             self._summary.update(values)
 
     def set_config(self, values: dict[str, Any]) -> None:
-        with self._state_lock:
+        with self._lock:
             _deep_update(self._config, values)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Write everything pending to the spool and try to ship it; True if all shipped."""
         done = threading.Event()
-        self._ops.append({"op": "_flush", "event": done})
+        with self._lock:
+            self._flush_waiters.append(done)
         self._wake.set()
         done.wait(timeout)
         return self.pending_records == 0
 
-    def close(self, final_ops: list[dict[str, Any]], timeout: float = 30.0) -> bool:
-        """Drain, append ``final_ops`` (e.g. finish), ship with retries up to ``timeout``.
+    def close(self, finish: RunFinish, timeout: float = 30.0) -> bool:
+        """Spool the last rows and ``finish``, ship with retries up to ``timeout``.
 
         Returns True when the backend has every record; False leaves them in the spool.
         """
-        for op in final_ops:
-            self._ops.append(op)
+        with self._lock:
+            self._finish = finish
         self.flush()
         deadline = time.monotonic() + timeout
         while self.backend is not None and self.pending_records and time.monotonic() < deadline:
@@ -145,22 +164,14 @@ class RunWriter:
                 )
 
     def _cycle(self) -> None:
-        waiters: list[threading.Event] = []
-        finishing: list[dict[str, Any]] = []
-        # Lifecycle ops (create, metadata, files) go before the rows logged meanwhile: a
-        # run must exist before its points; only "finish" must follow them.
-        while self._ops:
-            op = self._ops.popleft()
-            if op.get("op") == "_flush":
-                waiters.append(op["event"])
-            elif op.get("op") == "finish":
-                finishing.append(op)
-            else:
-                self._remember(Record(self.spool.append_op(op), 1, op=op))
+        with self._lock:
+            waiters, self._flush_waiters = self._flush_waiters, []
+            resume, self._resume = self._resume, False
+        if resume:
+            op = {"op": "resume"}
+            self._remember(Record(self.spool.append_op(op), 1, op=op))
         idle = time.monotonic() - self._last_batch_time >= self.heartbeat_interval
         self._spool_batch(force=idle)  # when idle, an empty batch is the heartbeat
-        for op in finishing:
-            self._remember(Record(self.spool.append_op(op), 1, op=op))
         self._ship()
         for event in waiters:
             event.set()
@@ -168,11 +179,15 @@ class RunWriter:
     def _spool_batch(self, *, force: bool = False) -> None:
         rows = self.rows
         n = len(rows)
-        with self._state_lock:
+        with self._lock:
+            create, self._create = self._create, None
+            update, self._update = self._update, {}
+            files, self._files = self._files, {}
             summary, self._summary = self._summary, {}
             config, self._config = self._config, {}
+            finish, self._finish = self._finish, None
         console = [self.console.popleft() for _ in range(len(self.console))]
-        if not (n or summary or config or console or force):
+        if not (n or create or update or files or summary or config or console or finish or force):
             return
         taken = [rows.popleft() for _ in range(n)]
         with self._drained:
@@ -187,6 +202,10 @@ class RunWriter:
             config=config,
             console=console,
             time=time.time(),
+            create=create,
+            update=RunUpdate(**update) if update else None,
+            files=files,
+            finish=finish,
         )
         self._seq += 1
         self._last_batch_time = time.monotonic()
@@ -206,8 +225,6 @@ class RunWriter:
         if self.backend is None or time.monotonic() < self._retry_at:
             return
         if self._spilled:
-            from headway.sdk.writer.spool import read_records
-
             self.spool.sync()
             self._unshipped = collections.deque(read_records(self.spool.path, self._shipped))
             self._spilled = False

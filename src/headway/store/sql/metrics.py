@@ -6,10 +6,11 @@ import fnmatch
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from headway.entities import Series
@@ -51,40 +52,70 @@ def decode_chunk(row: MetricChunkRow | Any, key: str) -> Series:
     return Series(key, decode_steps(row.steps), decode_floats(row.times), decode_floats(row.values))
 
 
-def append_series(session: Session, run_id: str, series: Series) -> None:
-    """Append points after the key's last chunk, filling it up before starting new ones."""
-    if not len(series):
+def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> None:
+    """Append every key's points after its last chunk, filling that chunk first.
+
+    Set-based: one query finds the last chunk of every key in the batch, and new chunks
+    go in with one executemany, so a batch costs a few statements, not a few per key.
+    """
+    keys = [k for k, s in batch.items() if len(s)]
+    if not keys:
         return
-    last = session.scalar(
-        select(MetricChunkRow)
-        .where(MetricChunkRow.run_id == run_id, MetricChunkRow.key == series.key)
-        .order_by(MetricChunkRow.seq.desc())
-        .limit(1)
+    newest = (
+        select(MetricChunkRow.key, func.max(MetricChunkRow.seq).label("seq"))
+        .where(MetricChunkRow.run_id == run_id, MetricChunkRow.key.in_(keys))
+        .group_by(MetricChunkRow.key)
+        .subquery()
     )
-    pending = series
-    next_seq = 0
-    if last is not None:
-        next_seq = last.seq + 1
-        room = CHUNK_POINTS - last.count
-        if room > 0:
-            merged = concat_series(
-                series.key, [decode_chunk(last, series.key), _head(pending, room)]
+    last_chunks = {
+        row.key: row
+        for row in session.execute(
+            select(
+                MetricChunkRow.id,
+                MetricChunkRow.key,
+                MetricChunkRow.seq,
+                MetricChunkRow.count.label("points"),
+                MetricChunkRow.steps,
+                MetricChunkRow.times,
+                MetricChunkRow.values,
             )
-            for name, value in _chunk_values(merged).items():
-                setattr(last, name, value)
-            pending = _tail(pending, room)
-    rows = []
-    for start in range(0, len(pending), CHUNK_POINTS):
-        part = Series(
-            series.key,
-            pending.steps[start : start + CHUNK_POINTS],
-            pending.times[start : start + CHUNK_POINTS],
-            pending.values[start : start + CHUNK_POINTS],
+            .join(
+                newest,
+                (MetricChunkRow.key == newest.c.key) & (MetricChunkRow.seq == newest.c.seq),
+            )
+            .where(MetricChunkRow.run_id == run_id)
         )
-        rows.append({"run_id": run_id, "key": series.key, "seq": next_seq, **_chunk_values(part)})
-        next_seq += 1
-    if rows:
-        session.execute(insert(MetricChunkRow), rows)
+    }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for key in keys:
+        pending = batch[key]
+        last = last_chunks.get(key)
+        next_seq = 0
+        if last is not None:
+            next_seq = last.seq + 1
+            room = CHUNK_POINTS - last.points
+            if room > 0:
+                merged = concat_series(key, [decode_chunk(last, key), _head(pending, room)])
+                updates.append({"chunk_id": last.id, **_chunk_values(merged)})
+                pending = _tail(pending, room)
+        for start in range(0, len(pending), CHUNK_POINTS):
+            part = Series(
+                key,
+                pending.steps[start : start + CHUNK_POINTS],
+                pending.times[start : start + CHUNK_POINTS],
+                pending.values[start : start + CHUNK_POINTS],
+            )
+            inserts.append({"run_id": run_id, "key": key, "seq": next_seq, **_chunk_values(part)})
+            next_seq += 1
+    if updates:
+        table = cast(Table, MetricChunkRow.__table__)
+        session.execute(
+            update(table).where(table.c.id == bindparam("chunk_id")),
+            updates,
+        )
+    if inserts:
+        session.execute(insert(MetricChunkRow), inserts)
 
 
 def _head(series: Series, n: int) -> Series:
@@ -106,19 +137,17 @@ def rule_for(key: str, metric_defs: Sequence[Mapping[str, Any]]) -> str:
     return rule
 
 
-def _rule_value(row: RunSummaryRow, rule: str) -> float | None:
-    if rule == "min":
-        return row.min
-    if rule == "max":
-        return row.max
+def _rule_value(row: Any, rule: str) -> float | None:
     if rule == "mean":
-        return row.sum / row.finite_count if row.finite_count and row.sum is not None else None
-    if rule == "none":
-        return None
-    return row.last
+        if not row.finite_count or row.sum is None:
+            return None
+        return float(row.sum) / float(row.finite_count)
+    value = {"min": row.min, "max": row.max, "none": None}.get(rule, row.last)
+    return None if value is None else float(value)
 
 
-def _refresh_effective(row: RunSummaryRow, rule: str) -> None:
+def _refresh_effective(row: Any, rule: str) -> None:
+    """Set ``value_num``/``value_str`` (what search sorts on) on an ORM row or namespace."""
     if row.user_value is not None:
         user = json.loads(row.user_value)
         if isinstance(user, bool | int | float) and user is not None:
@@ -137,20 +166,40 @@ def _nan_to_none(value: float) -> float | None:
     return None if np.isnan(value) else value
 
 
+_SUMMARY_FIELDS = (
+    "value_num",
+    "value_str",
+    "user_value",
+    "last",
+    "min",
+    "max",
+    "sum",
+    "count",
+    "finite_count",
+    "last_step",
+)
+
+
 def update_metric_summaries(
     session: Session,
     run_id: str,
     series_by_key: Mapping[str, Series],
     metric_defs: Sequence[Mapping[str, Any]],
 ) -> None:
+    """Fold a batch into each key's last/min/max/sum/count with one read and two writes."""
+    table = cast(Table, RunSummaryRow.__table__)
+    columns = [table.c[name] for name in ("key", *_SUMMARY_FIELDS)]
     existing = {
-        r.key: r
-        for r in session.scalars(
-            select(RunSummaryRow).where(
-                RunSummaryRow.run_id == run_id, RunSummaryRow.key.in_(list(series_by_key))
+        row.key: SimpleNamespace(**row._asdict())
+        for row in session.execute(
+            select(*columns).where(
+                table.c.run_id == run_id,
+                table.c.key.in_(list(series_by_key)),
             )
         )
     }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for key, series in series_by_key.items():
         if not len(series):
             continue
@@ -158,9 +207,10 @@ def update_metric_summaries(
         not_nan = values[~np.isnan(values)]
         finite = not_nan[np.isfinite(not_nan)]
         row = existing.get(key)
+        is_new = row is None
         if row is None:
-            row = RunSummaryRow(run_id=run_id, key=key, count=0, finite_count=0)
-            session.add(row)
+            row = SimpleNamespace(key=key, **dict.fromkeys(_SUMMARY_FIELDS))
+            row.count = row.finite_count = 0
         row.last = _nan_to_none(float(values[-1]))
         row.last_step = int(series.steps[-1])
         if not_nan.size:
@@ -172,6 +222,21 @@ def update_metric_summaries(
         row.count = (row.count or 0) + len(series)
         row.finite_count = (row.finite_count or 0) + int(finite.size)
         _refresh_effective(row, rule_for(key, metric_defs))
+        values_out = {name: getattr(row, name) for name in _SUMMARY_FIELDS}
+        if is_new:
+            inserts.append({"run_id": run_id, "key": key, **values_out})
+        else:
+            updates.append({"row_run": run_id, "row_key": key, **values_out})
+    if inserts:
+        session.execute(insert(RunSummaryRow), inserts)
+    if updates:
+        session.execute(
+            update(table).where(
+                table.c.run_id == bindparam("row_run"),
+                table.c.key == bindparam("row_key"),
+            ),
+            updates,
+        )
 
 
 def set_user_summary(

@@ -46,22 +46,32 @@ def find_project(session: Session, name: str) -> ProjectRow:
 
 
 def project_entities(session: Session, rows: Sequence[ProjectRow]) -> list[Project]:
-    counts = dict(
-        session.execute(
-            select(RunRow.project_id, func.count())
+    """Projects with run counts; last activity is derived from their runs, not written on
+    every batch, so concurrent writers of one project never queue on its row."""
+    stats = {
+        project_id: (count, latest)
+        for project_id, count, latest in session.execute(
+            select(RunRow.project_id, func.count(), func.max(RunRow.updated_at))
             .where(RunRow.project_id.in_([r.id for r in rows]), RunRow.deleted_at.is_(None))
             .group_by(RunRow.project_id)
-        ).all()
-    )
-    return [
-        Project(
-            name=r.name,
-            created_at=utc(r.created_at),  # type: ignore[arg-type]
-            run_count=int(counts.get(r.id, 0)),
-            last_activity=utc(r.last_activity),
         )
-        for r in rows
-    ]
+    }
+    out = []
+    for r in rows:
+        count, latest = stats.get(r.id, (0, None))
+        created = utc(r.created_at)
+        assert created is not None
+        candidates = [d for d in (utc(r.last_activity), utc(latest)) if d is not None]
+        out.append(
+            Project(
+                name=r.name,
+                created_at=created,
+                run_count=int(count),
+                last_activity=max(candidates) if candidates else created,
+            )
+        )
+    out.sort(key=lambda p: p.last_activity or p.created_at, reverse=True)
+    return out
 
 
 def touch_project(session: Session, project_id: int, now: datetime) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from headway.entities import ConsoleLine, LogBatch, Project, Run, RunState, Series
+from headway.entities import ConsoleLine, Project, Run, RunState, Series
 from headway.errors import AlreadyExists, NotFound
 from headway.store.sql import metrics as metric_rows
 from headway.store.sql import runs as run_rows
@@ -24,6 +25,23 @@ from headway.store.sql.models import (
 from headway.store.sql.schema import check_schema
 
 ConfigMerge = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BatchEffects:
+    """Everything a batch changes besides its points, already validated by the service."""
+
+    #: (row values, tags, project) to create the run with when it does not exist.
+    create: tuple[dict[str, Any], tuple[str, ...], str] | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] | None = None
+    metadata: Mapping[str, Any] | None = None
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    config: ConfigMerge | None = None
+    console: Sequence[ConsoleLine] = ()
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    #: Row fields that end the run, applied last.
+    finish: Mapping[str, Any] | None = None
 
 
 class SqlStore:
@@ -134,35 +152,63 @@ class SqlStore:
     def apply_batch(
         self,
         run_id: str,
-        batch: LogBatch,
-        merge: ConfigMerge | None,
+        seq: int,
+        metrics: Mapping[str, Series],
+        effects: BatchEffects,
         heartbeat: datetime,
     ) -> bool:
-        """Apply a batch in one transaction; False if its ``seq`` was already applied."""
+        """Apply a batch in one transaction; False if its ``seq`` was already applied.
+
+        Order inside the transaction: create the run if asked and missing, attribute
+        changes, config, points and their summaries, user summary, console, files, finish.
+        """
 
         def work(s: Session) -> bool:
-            row = run_rows.get_run_row(s, run_id, for_update=True)
-            if batch.seq <= row.last_batch_seq:
-                return False
-            defs = (row.run_metadata or {}).get("metric_defs", [])
-            for series in batch.metrics.values():
-                metric_rows.append_series(s, run_id, series)
-            if batch.metrics:
-                metric_rows.update_metric_summaries(s, run_id, batch.metrics, defs)
-                top = max(int(x.steps.max()) for x in batch.metrics.values() if len(x))
-                row.last_step = max(row.last_step, top)
-            if batch.summary:
-                metric_rows.set_user_summary(s, run_id, batch.summary, defs)
-            if merge is not None:
-                row.config = merge(dict(row.config or {}))
+            row = s.scalar(select(RunRow).where(RunRow.id == run_id).with_for_update())
+            if row is None:
+                if effects.create is None:
+                    raise NotFound(f"run {run_id!r} does not exist")
+                values, tags, project = effects.create
+                project_row = run_rows.ensure_project(s, project, heartbeat)
+                row = RunRow(project_id=project_row.id, **values)
+                s.add(row)
+                s.flush()
                 run_rows.write_params(s, run_id, row.config)
-            if batch.console:
-                _append_console(s, run_id, batch.seq, batch.console)
-            row.last_batch_seq = batch.seq
+                run_rows.write_tags(s, run_id, tags)
+            if seq <= row.last_batch_seq:
+                return False
+            for name, value in effects.fields.items():
+                setattr(row, name, value)
+            if effects.tags is not None:
+                run_rows.write_tags(s, run_id, effects.tags)
+            defs = (row.run_metadata or {}).get("metric_defs", [])
+            if effects.metadata:
+                row.run_metadata = {**(row.run_metadata or {}), **effects.metadata}
+                if "metric_defs" in effects.metadata:
+                    defs = row.run_metadata["metric_defs"]
+                    metric_rows.refresh_rules(s, run_id, defs)
+            if effects.config is not None:
+                row.config = effects.config(dict(row.config or {}))
+                run_rows.write_params(s, run_id, row.config)
+            metric_rows.append_all(s, run_id, metrics)
+            if metrics:
+                metric_rows.update_metric_summaries(s, run_id, metrics, defs)
+                top = max((int(x.steps.max()) for x in metrics.values() if len(x)), default=-1)
+                row.last_step = max(row.last_step, top)
+            if effects.summary:
+                metric_rows.set_user_summary(s, run_id, effects.summary, defs)
+            if effects.console:
+                _append_console(s, run_id, seq, effects.console)
+            if effects.files:
+                _put_files(s, run_id, effects.files)
+            row.last_batch_seq = seq
             row.heartbeat_at = heartbeat
             if row.state == RunState.CRASHED.value:
                 # Data arriving proves the process is alive after all (e.g. a slow sync).
                 row.state = RunState.RUNNING.value
+            if effects.finish is not None:
+                for name, value in effects.finish.items():
+                    setattr(row, name, value)
             row.updated_at = heartbeat
             return True
 
@@ -186,12 +232,7 @@ class SqlStore:
     def put_files(self, run_id: str, files: Mapping[str, bytes]) -> None:
         def work(s: Session) -> None:
             run_rows.get_run_row(s, run_id)
-            for path, content in files.items():
-                existing = s.get(RunFileRow, (run_id, path))
-                if existing is None:
-                    s.add(RunFileRow(run_id=run_id, path=path, content=content))
-                else:
-                    existing.content = content
+            _put_files(s, run_id, files)
 
         self.db.retry_write(work)
 
@@ -297,6 +338,15 @@ class SqlStore:
                 return
             yield runs
             offset += len(runs)
+
+
+def _put_files(s: Session, run_id: str, files: Mapping[str, bytes]) -> None:
+    for path, content in files.items():
+        existing = s.get(RunFileRow, (run_id, path))
+        if existing is None:
+            s.add(RunFileRow(run_id=run_id, path=path, content=content))
+        else:
+            existing.content = content
 
 
 def _append_console(s: Session, run_id: str, seq: int, lines: Sequence[ConsoleLine]) -> None:
