@@ -37,8 +37,9 @@ format: install
 test: install system-deps check
 	$(BIN)/pytest
 
+# make bench ARGS="--quick" for a smoke run; ARGS="--scale" adds the large Headway-only sizes.
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

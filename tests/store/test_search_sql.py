@@ -213,7 +213,7 @@ def search(
     include_deleted: bool = False,
 ) -> list[str]:
     with engine.connect() as conn:
-        stmt = build_search(project_id, expr, order, include_deleted)
+        stmt = build_search(project_id, expr, tuple(order), include_deleted)
         return list(conn.scalars(stmt))
 
 
@@ -367,11 +367,11 @@ def test_deleted_runs_only_on_request(engine: Engine, project_id: int) -> None:
 
 
 def test_limit_offset_and_count(engine: Engine, project_id: int) -> None:
-    stmt = build_search(project_id, "summary.val_acc exists", ["-summary.val_acc"], False)
+    stmt = build_search(project_id, "summary.val_acc exists", ("-summary.val_acc",), False)
     with engine.connect() as conn:
         assert list(conn.scalars(stmt.limit(2).offset(1))) == ["r1", "r3"]
         assert conn.scalar(count_matching(stmt)) == 4
-        everything = build_search(project_id, "", ["config.seed"], True)
+        everything = build_search(project_id, "", ("config.seed",), True)
         assert conn.scalar(count_matching(everything)) == 6
 
 
@@ -388,4 +388,4 @@ def test_bad_input_raises_before_any_query(
     expr: str, order: tuple[str, ...], fragment: str
 ) -> None:
     with pytest.raises(InvalidArgument, match=fragment):
-        build_search(1, expr, order, False)
+        build_search(1, expr, tuple(order), False)

@@ -118,7 +118,7 @@ def write_tags(session: Session, run_id: str, tags: Iterable[str]) -> None:
         session.execute(insert(RunTagRow), rows)
 
 
-def summary_value(row: RunSummaryRow) -> Any:
+def summary_value(row: Any) -> Any:
     if row.user_value is not None:
         return json.loads(row.user_value)
     if row.value_num is not None:
@@ -126,9 +126,19 @@ def summary_value(row: RunSummaryRow) -> Any:
     return row.last
 
 
+def run_rows_by_id(session: Session, ids: Sequence[str]) -> dict[str, Any]:
+    """Run rows as plain tuples with the ORM attribute names (cheaper than entities)."""
+    columns = [
+        getattr(RunRow, name).label(name)
+        for name in RunRow.__mapper__.columns.keys()  # noqa: SIM118
+    ]
+    stmt = select(*columns).where(RunRow.id.in_(ids))
+    return {row.id: row for row in session.connection().execute(stmt)}
+
+
 def load_runs(
     session: Session,
-    rows: Sequence[RunRow],
+    rows: Sequence[Any],
     *,
     columns: Sequence[str] | None = None,
 ) -> list[Run]:
@@ -137,14 +147,16 @@ def load_runs(
         return []
     ids = [r.id for r in rows]
     projects = dict(
-        session.execute(
+        session.connection()
+        .execute(
             select(ProjectRow.id, ProjectRow.name).where(
                 ProjectRow.id.in_({r.project_id for r in rows})
             )
-        ).all()
+        )
+        .all()
     )
     tags: dict[str, list[str]] = {}
-    for run_id, tag in session.execute(
+    for run_id, tag in session.connection().execute(
         select(RunTagRow.run_id, RunTagRow.tag).where(RunTagRow.run_id.in_(ids))
     ):
         tags.setdefault(run_id, []).append(tag)
@@ -152,21 +164,48 @@ def load_runs(
     if columns is not None:
         summary_keys = [c[len("summary.") :] for c in columns if c.startswith("summary.")]
         config_keys = [c[len("config.") :] for c in columns if c.startswith("config.")]
-    stmt = select(RunSummaryRow).where(RunSummaryRow.run_id.in_(ids))
+    # Plain rows, not ORM objects: a page of runs carries thousands of summary values.
+    stmt = select(
+        RunSummaryRow.run_id,
+        RunSummaryRow.key,
+        RunSummaryRow.user_value,
+        RunSummaryRow.value_num,
+        RunSummaryRow.last,
+        RunSummaryRow.min,
+        RunSummaryRow.max,
+        RunSummaryRow.sum,
+        RunSummaryRow.count.label("points"),
+        RunSummaryRow.finite_count,
+        RunSummaryRow.last_step,
+    ).where(RunSummaryRow.run_id.in_(ids))
     if summary_keys is not None:
         stmt = stmt.where(RunSummaryRow.key.in_(summary_keys))
     summaries: dict[str, dict[str, Any]] = {}
     metrics: dict[str, dict[str, dict[str, Any]]] = {}
-    for s in session.scalars(stmt):
-        summaries.setdefault(s.run_id, {})[s.key] = summary_value(s)
-        if s.count:
-            metrics.setdefault(s.run_id, {})[s.key] = {
-                "last": s.last,
-                "min": s.min,
-                "max": s.max,
-                "mean": (s.sum / s.finite_count) if s.finite_count and s.sum is not None else None,
-                "count": s.count,
-                "step": s.last_step,
+    # Core execution and tuple unpacking: this loop runs once per summary value of a page.
+    for (
+        run_id,
+        key,
+        user,
+        num,
+        last,
+        lo,
+        hi,
+        total,
+        points,
+        finite,
+        step,
+    ) in session.connection().execute(stmt):
+        fallback = num if num is not None else last
+        summaries.setdefault(run_id, {})[key] = json.loads(user) if user is not None else fallback
+        if points:
+            metrics.setdefault(run_id, {})[key] = {
+                "last": last,
+                "min": lo,
+                "max": hi,
+                "mean": (total / finite) if finite and total is not None else None,
+                "count": points,
+                "step": step,
             }
     out = []
     for r in rows:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from headway.entities import ConsoleLine, Project, Run, RunState, Series
@@ -321,10 +321,17 @@ class SqlStore:
 
         with self.db.read() as s:
             project_row = run_rows.find_project(s, project)
-            ids_query = build_search(project_row.id, expr, order, include_deleted)
-            total = int(s.scalar(count_matching(ids_query)) or 0)
-            ids = list(s.scalars(ids_query.limit(limit).offset(offset)))
-            rows = {r.id: r for r in s.scalars(select(RunRow).where(RunRow.id.in_(ids)))}
+            ids_query = build_search(project_row.id, expr, tuple(order), include_deleted)
+            # One query for the page and the total (a window count before LIMIT).
+            page = s.execute(
+                ids_query.add_columns(func.count().over().label("total"))
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            # An empty page (past the end) has no window count; count separately.
+            total = int(page[0].total) if page else int(s.scalar(count_matching(ids_query)) or 0)
+            ids = [row[0] for row in page]
+            rows = run_rows.run_rows_by_id(s, ids)
             ordered = [rows[i] for i in ids if i in rows]
             return run_rows.load_runs(s, ordered, columns=columns), total
 

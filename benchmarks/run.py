@@ -1,0 +1,548 @@
+"""Headway vs MLflow, W&B and Aim: `make bench` runs this.
+
+    .venv/bin/python benchmarks/run.py [--only headway,mlflow,wandb,aim,sqlite]
+                                       [--workloads w1,w2,w3,server] [--quick] [--scale]
+
+Each (workload, tool) runs in its own subprocess, in that tool's venv, executing a worker
+from benchmarks/workers/ that prints one JSON line. The driver prints one table per
+workload and writes everything to benchmarks/.work/results-<timestamp>.json.
+See docs/benchmarks.md for what each workload measures and how to read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import envs
+import report
+import servers
+
+BENCH_DIR = Path(__file__).resolve().parent
+WORKERS_DIR = BENCH_DIR / "workers"
+WORK_ROOT = BENCH_DIR / ".work"
+RESULT_PREFIX = "BENCH_RESULT "
+
+ALL_TOOLS = ["headway", "mlflow", "wandb", "aim", "sqlite"]
+ALL_WORKLOADS = ["w1", "w2", "w3", "server"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    w1_steps: int
+    w2_runs: int
+    w3_points: int
+    server_steps: int
+    server_clients: int
+    # Wall-time budget for one capped peer measurement; the rest is extrapolated.
+    budget_s: float
+    mlflow_w1_cap: int
+
+
+FULL = Sizes(
+    w1_steps=100_000,
+    w2_runs=1_000,
+    w3_points=1_000_000,
+    server_steps=250_000,
+    server_clients=4,
+    budget_s=180.0,
+    mlflow_w1_cap=10_000,
+)
+QUICK = Sizes(
+    w1_steps=10_000,
+    w2_runs=100,
+    w3_points=100_000,
+    server_steps=25_000,
+    server_clients=4,
+    budget_s=30.0,
+    mlflow_w1_cap=10_000,
+)
+SCALE_W2_RUNS = 10_000
+SCALE_W3_POINTS = 10_000_000
+
+
+@dataclass
+class Job:
+    workload: str  # w1 | w2 | w3 | server | w2-scale | w3-scale
+    tool: str
+    variant: str  # local | server
+    label: str
+    size: int
+    args: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Running workers
+
+
+def _log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def _tail(path: Path, n: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").strip().splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def _parse_result(stdout_path: Path) -> dict[str, Any] | None:
+    try:
+        text = stdout_path.read_text(errors="replace")
+    except OSError:
+        return None
+    for line in reversed(text.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            parsed: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
+            return parsed
+    return None
+
+
+def _worker_cmd(
+    python: Path, tool: str, workload: str, workdir: Path, args: list[str]
+) -> list[str]:
+    script = WORKERS_DIR / f"{tool}_worker.py"
+    return [str(python), str(script), "--workload", workload, "--workdir", str(workdir), *args]
+
+
+def _start_worker(
+    env: envs.ToolEnv, workload: str, workdir: Path, args: list[str], extra_env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], Path, Path, list[str]]:
+    assert env.python is not None
+    workdir.mkdir(parents=True, exist_ok=True)
+    cmd = _worker_cmd(env.python, env.tool, workload, workdir, args)
+    out_path, err_path = workdir / "worker.stdout", workdir / "worker.stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=workdir,
+            env=envs.worker_env(extra_env),
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return proc, out_path, err_path, cmd
+
+
+def _finish_worker(
+    proc: subprocess.Popen[bytes], out_path: Path, err_path: Path, timeout: float
+) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+        proc.wait()
+        return None, f"timed out after {timeout:.0f}s\n{_tail(err_path)}"
+    result = _parse_result(out_path)
+    if proc.returncode != 0 or result is None:
+        return None, f"exit code {proc.returncode}\n{_tail(err_path)}\n{_tail(out_path, 5)}"
+    return result, None
+
+
+def run_worker(
+    env: envs.ToolEnv,
+    workload: str,
+    workdir: Path,
+    args: list[str],
+    timeout: float,
+    extra_env: dict[str, str] | None = None,
+) -> tuple[dict[str, Any] | None, str | None, list[str]]:
+    proc, out_path, err_path, cmd = _start_worker(env, workload, workdir, args, extra_env or {})
+    result, error = _finish_worker(proc, out_path, err_path, timeout)
+    return result, error, cmd
+
+
+# ---------------------------------------------------------------------------------------
+# Plans
+
+
+def plan(workloads: list[str], tools: list[str], sizes: Sizes, scale: bool) -> list[Job]:
+    b = ["--budget", str(sizes.budget_s)]
+    jobs: list[Job] = []
+    if "w1" in workloads:
+        n = sizes.w1_steps
+        base = ["--steps", str(n), "--keys", "10"]
+        jobs += [
+            Job("w1", "headway", "local", "headway (embedded)", n, base),
+            Job("w1", "headway", "server", "headway (server)", n, base),
+            Job(
+                "w1",
+                "mlflow",
+                "local",
+                "mlflow (sqlite)",
+                n,
+                [*base, "--cap", str(sizes.mlflow_w1_cap), *b],
+            ),
+            Job(
+                "w1",
+                "mlflow",
+                "server",
+                "mlflow (server)",
+                n,
+                [*base, "--cap", str(sizes.mlflow_w1_cap), *b],
+            ),
+            Job("w1", "wandb", "local", "wandb (offline)", n, [*base, *b]),
+            Job("w1", "aim", "local", "aim", n, [*base, *b]),
+        ]
+    if "w2" in workloads:
+        n = sizes.w2_runs
+        base = ["--runs", str(n), "--params", "20", "--metrics", "10", "--run-steps", "100"]
+        jobs += [
+            Job("w2", "headway", "local", "headway (embedded)", n, base),
+            Job("w2", "mlflow", "local", "mlflow (sqlite)", n, [*base, *b]),
+            Job("w2", "wandb", "local", "wandb (offline)", n, [*base, *b]),
+            Job("w2", "aim", "local", "aim", n, [*base, *b]),
+            Job("w2", "sqlite", "local", "sqlite floor", n, base),
+        ]
+    if "w3" in workloads:
+        n = sizes.w3_points
+        base = ["--steps", str(n), "--repeats", "3", "--buckets", "1000"]
+        jobs += [
+            Job("w3", "headway", "local", "headway (embedded)", n, base),
+            Job("w3", "headway", "server", "headway (server)", n, base),
+            Job("w3", "mlflow", "local", "mlflow (sqlite)", n, [*base, "--batch", "1000", *b]),
+            Job("w3", "wandb", "local", "wandb (offline)", n, [*base, *b]),
+            Job("w3", "aim", "local", "aim", n, [*base, *b]),
+            Job("w3", "sqlite", "local", "sqlite floor", n, base),
+        ]
+    if "server" in workloads:
+        n = sizes.server_steps
+        base = ["--steps", str(n), "--keys", "4"]
+        jobs += [
+            Job("server", "headway", "server", "headway server", n, base),
+            Job("server", "mlflow", "server", "mlflow server", n, [*base, "--batch", "1000", *b]),
+        ]
+    if scale:
+        if "w2" in workloads:
+            n = SCALE_W2_RUNS
+            jobs.append(
+                Job(
+                    "w2-scale",
+                    "headway",
+                    "local",
+                    "headway (embedded)",
+                    n,
+                    ["--runs", str(n), "--params", "20", "--metrics", "10", "--run-steps", "100"],
+                )
+            )
+            jobs.append(
+                Job(
+                    "w2-scale",
+                    "sqlite",
+                    "local",
+                    "sqlite floor",
+                    n,
+                    ["--runs", str(n), "--params", "20", "--metrics", "10", "--run-steps", "100"],
+                )
+            )
+        if "w3" in workloads:
+            n = SCALE_W3_POINTS
+            base = ["--steps", str(n), "--repeats", "3", "--buckets", "1000"]
+            jobs.append(Job("w3-scale", "headway", "local", "headway (embedded)", n, base))
+            jobs.append(Job("w3-scale", "sqlite", "local", "sqlite floor", n, base))
+    return [j for j in jobs if j.tool in tools]
+
+
+# ---------------------------------------------------------------------------------------
+# Executing jobs
+
+
+@contextlib.contextmanager
+def _server_for(job: Job, env: envs.ToolEnv, workdir: Path) -> Iterator[servers.Server | None]:
+    if job.variant != "server":
+        yield None
+        return
+    assert env.python is not None
+    server_env = envs.worker_env()
+    if job.tool == "headway":
+        with servers.headway_server(env.python.parent / "headway", workdir, server_env) as srv:
+            yield srv
+    elif job.tool == "mlflow":
+        with servers.mlflow_server(env.python.parent / "mlflow", workdir, server_env) as srv:
+            yield srv
+    else:
+        raise ValueError(f"no server mode for {job.tool}")
+
+
+def _timeout(sizes: Sizes, job: Job) -> float:
+    # Generous: a worker only hits this if it hangs. Scale jobs may take long by design.
+    return sizes.budget_s * 6 + (3600 if "scale" in job.workload else 900)
+
+
+def execute(job: Job, env: envs.ToolEnv, workdir: Path, sizes: Sizes) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "workload": job.workload,
+        "tool": job.tool,
+        "variant": job.variant,
+        "label": job.label,
+        "size": job.size,
+        "version": env.version,
+        "ok": False,
+    }
+    if not env.ok:
+        row["error"] = env.error or "unavailable"
+        return row
+    started = time.monotonic()
+    worker_workload = job.workload.split("-")[0]
+    try:
+        with _server_for(job, env, workdir / "server") as srv:
+            if worker_workload == "server":
+                assert srv is not None
+                result, error, cmd = _run_clients(job, env, workdir, srv, sizes)
+            else:
+                args = list(job.args)
+                extra: dict[str, str] = {}
+                if srv is not None:
+                    args += ["--variant", "server", "--url", srv.url]
+                    if job.tool == "headway":
+                        extra["HEADWAY_URL"] = srv.url
+                result, error, cmd = run_worker(
+                    env, worker_workload, workdir / "worker", args, _timeout(sizes, job), extra
+                )
+                if result is not None:
+                    result["server_peak_rss_mb"] = srv.peak_rss_mb() if srv is not None else None
+            if srv is not None:
+                row["server_cmd"] = srv.cmd
+    except servers.ServerError as exc:
+        result, error, cmd = None, f"server did not start: {exc}", []
+    row["seconds"] = round(time.monotonic() - started, 1)
+    row["cmd"] = cmd
+    if result is None:
+        row["error"] = error
+        return row
+    _add_display_fields(worker_workload, result)
+    row["ok"] = True
+    row["result"] = result
+    return row
+
+
+def _add_display_fields(workload: str, res: dict[str, Any]) -> None:
+    def frac(got: str, want: str) -> str:
+        g, w = res.get(got), res.get(want)
+        if g is None or w is None:
+            return "?"
+        return f"{g:,}" if g == w else f"{g:,}/{w:,}"
+
+    if workload == "w1":
+        res["steps"] = frac("steps_measured", "steps_target")
+    elif workload == "w2":
+        runs = frac("runs_measured", "runs_target")
+        in_store = res.get("runs_in_store")
+        if in_store is not None and in_store != res.get("runs_measured"):
+            runs += f" ({in_store:,} searched)"
+        res["runs"] = runs
+    elif workload == "w3":
+        res["points"] = frac("points_measured", "points_target")
+
+
+def _run_clients(
+    job: Job, env: envs.ToolEnv, workdir: Path, srv: servers.Server, sizes: Sizes
+) -> tuple[dict[str, Any] | None, str | None, list[str]]:
+    """N client processes, released together; aggregate = points / (first start → last end)."""
+    go = workdir / "go"
+    procs = []
+    extra = {"HEADWAY_URL": srv.url} if job.tool == "headway" else {}
+    for i in range(sizes.server_clients):
+        cdir = workdir / f"client-{i}"
+        args = [
+            *job.args,
+            "--variant",
+            "server",
+            "--url",
+            srv.url,
+            "--client",
+            str(i),
+            "--go-file",
+            str(go),
+            "--ready-file",
+            str(cdir / "ready"),
+        ]
+        procs.append((cdir, *_start_worker(env, "server-client", cdir, args, extra)))
+    deadline = time.monotonic() + 300
+    while not all((cdir / "ready").exists() for cdir, *_ in procs):
+        dead = [p for _, p, *_ in procs if p.poll() is not None]
+        if dead or time.monotonic() > deadline:
+            go.touch()  # release the others so they end
+            break
+        time.sleep(0.05)
+    go.touch()
+    results: list[dict[str, Any]] = []
+    errors: list[str] = []
+    cmd: list[str] = []
+    for cdir, proc, out_path, err_path, cmd_i in procs:
+        cmd = cmd_i
+        res, err = _finish_worker(proc, out_path, err_path, _timeout(sizes, job))
+        if res is None:
+            errors.append(f"{cdir.name}: {err}")
+        else:
+            results.append(res)
+    if errors:
+        return None, "\n".join(errors), cmd
+    start = min(r["t_start"] for r in results)
+    end = max(r["t_end"] for r in results)
+    points = sum(int(r["points"]) for r in results)
+    lat_key = "batch_p99_us" if job.tool == "mlflow" else "log_p99_us"
+    p99s = [r[lat_key] for r in results if lat_key in r]
+    steps_measured = sum(int(r["steps_measured"]) for r in results)
+    steps_target = sizes.server_steps * sizes.server_clients
+    return (
+        {
+            "clients": len(results),
+            "points": points,
+            "steps_measured": steps_measured,
+            "steps_target": steps_target,
+            "extrapolated": steps_measured < steps_target,
+            "seconds": round(end - start, 3),
+            "points_per_s": round(points / (end - start), 1) if end > start else None,
+            # Worst client's p99: per request for MLflow (log_batch), per log() call for
+            # Headway until the server exposes its batch latency.
+            "p99_latency_us": max(p99s) if p99s else None,
+            "p99_latency_of": "log_batch request" if job.tool == "mlflow" else "run.log call",
+            "server_peak_rss_mb": srv.peak_rss_mb(),
+            "per_client": results,
+            "note": (
+                f"{len(results)} clients x {sizes.server_steps:,} steps x 4 scalars; "
+                + (
+                    "log_batch of 1,000 points per request; "
+                    f"measured for up to {sizes.budget_s:.0f}s per client"
+                    if job.tool == "mlflow"
+                    else "p99 is per run.log call (client side)"
+                )
+            ),
+        },
+        None,
+        cmd,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Main
+
+
+def _machine() -> dict[str, Any]:
+    mem_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": mem_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--only", default=",".join(ALL_TOOLS), help="tools, comma-separated")
+    p.add_argument("--workloads", default=",".join(ALL_WORKLOADS), help="comma-separated")
+    p.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    p.add_argument("--scale", action="store_true", help="also W2 10k runs, W3 10M points")
+    p.add_argument("--budget", type=float, default=None, help="seconds per capped peer run")
+    p.add_argument("--no-install", action="store_true", help="skip peers not installed yet")
+    p.add_argument("--reinstall", action="store_true", help="recreate the peers' venvs")
+    p.add_argument("--keep-work", action="store_true", help="keep the stores after the run")
+    args = p.parse_args(argv)
+    for name, allowed in (("only", ALL_TOOLS), ("workloads", ALL_WORKLOADS)):
+        chosen = [x.strip() for x in getattr(args, name).split(",") if x.strip()]
+        bad = [x for x in chosen if x not in allowed]
+        if bad:
+            p.error(f"--{name}: unknown {bad}; choose from {','.join(allowed)}")
+        setattr(args, name, chosen)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.budget is not None:
+        sizes = Sizes(**{**sizes.__dict__, "budget_s": args.budget})
+    jobs = plan(args.workloads, args.only, sizes, args.scale)
+    if not jobs:
+        _log("nothing to run for this --only / --workloads selection")
+        return 1
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    WORK_ROOT.mkdir(parents=True, exist_ok=True)
+    for old in WORK_ROOT.glob("run-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    work = WORK_ROOT / f"run-{stamp}"
+    work.mkdir()
+    results_path = WORK_ROOT / f"results-{stamp}.json"
+
+    tool_envs: dict[str, envs.ToolEnv] = {}
+    for tool in dict.fromkeys(j.tool for j in jobs):
+        env = envs.tool_env(tool, reinstall=args.reinstall, install=not args.no_install)
+        tool_envs[tool] = env
+        if env.ok:
+            _log(f"{tool}: {env.version} ({env.python})")
+        else:
+            _log(f"{tool}: UNAVAILABLE — {env.error}")
+
+    doc: dict[str, Any] = {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "argv": sys.argv[1:],
+        "quick": args.quick,
+        "scale": args.scale,
+        "sizes": sizes.__dict__,
+        "machine": _machine(),
+        "tools": {
+            t: {"version": e.version, "ok": e.ok, "error": e.error, **e.extra}
+            for t, e in tool_envs.items()
+        },
+        "workloads": {},
+    }
+
+    order = list(dict.fromkeys(j.workload for j in jobs))
+    for workload in order:
+        rows: list[dict[str, Any]] = []
+        doc["workloads"][workload] = rows
+        for i, job in enumerate(j for j in jobs if j.workload == workload):
+            _log(f"{workload}: {job.label} ({job.size:,}) ...")
+            row = execute(job, tool_envs[job.tool], work / workload / f"{i}-{job.tool}", sizes)
+            rows.append(row)
+            status = "ok" if row["ok"] else "FAILED: " + str(row.get("error", "")).splitlines()[0]
+            _log(f"{workload}: {job.label} {status} ({row.get('seconds', 0)}s)")
+            results_path.write_text(json.dumps(doc, indent=2, default=str))
+        print(f"\n=== {workload}: {_title(workload, sizes)} ===")
+        print(report.render_table(workload, rows), flush=True)
+
+    results_path.write_text(json.dumps(doc, indent=2, default=str))
+    if not args.keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nresults: {results_path}")
+    print("ratios: Nx = Headway is N times better than that row (same mode); * = extrapolated")
+    return 0
+
+
+def _title(workload: str, sizes: Sizes) -> str:
+    return {
+        "w1": f"W1 hot loop: 1 run, {sizes.w1_steps:,} steps x 10 scalars",
+        "w2": f"W2 many runs: {sizes.w2_runs:,} runs x 20 params x 10 metrics x 100 steps; "
+        "top-50 filtered search",
+        "w3": f"W3 long series: 1 metric, {sizes.w3_points:,} points",
+        "server": f"server: {sizes.server_clients} clients x {sizes.server_steps:,} steps "
+        "x 4 scalars",
+        "w2-scale": f"W2 at scale: {SCALE_W2_RUNS:,} runs (Headway only)",
+        "w3-scale": f"W3 at scale: {SCALE_W3_POINTS:,} points (Headway only)",
+    }.get(workload, workload)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
