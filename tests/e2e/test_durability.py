@@ -137,15 +137,17 @@ def test_kill_9_loses_at_most_the_last_second(tmp_path: Path) -> None:
     store = tmp_path / "store"
     progress = tmp_path / "progress"
     code = f"""
-import time, pathlib, headway
+import os, time, pathlib, headway
 progress = pathlib.Path({str(progress)!r})
+scratch = progress.with_suffix(".tmp")
 run = headway.init(project="kill9", id="victim1")
 i = 0
 start = time.monotonic()
 while True:
     run.log({{"loss": float(i)}})
-    if i % 200 == 0:
-        progress.write_text(f"{{i}} {{time.monotonic() - start}}")
+    if i % 200 == 0:  # atomically, so the test never reads a half-written file
+        scratch.write_text(f"{{i}} {{time.monotonic() - start}}")
+        os.replace(scratch, progress)
     i += 1
     time.sleep(0.0005)
 """

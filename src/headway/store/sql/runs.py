@@ -145,6 +145,9 @@ def load_runs(
     """Entities for ``rows`` in order; ``columns`` (``config.x``, ``summary.y``) projects."""
     if not rows:
         return []
+    # The reads below go to the connection directly (no ORM autoflush): write pending
+    # changes of this session first so the entity reflects them.
+    session.flush()
     ids = [r.id for r in rows]
     projects = dict(
         session.connection()
