@@ -164,7 +164,7 @@ def _write_meta(spool_dir: Path, spec: RunCreate, mode: str, settings: Settings)
 def _start_capture(run: Run, writer: RunWriter, settings: Settings) -> None:
     """Environment, code, git, console and system metrics — each optional, none fatal."""
     from headway.sdk.capture.environment import capture_environment
-    from headway.sdk.capture.git import capture_git
+    from headway.sdk.capture.git_cache import capture_git_cached
 
     metadata: dict[str, Any] = {}
     files: dict[str, bytes] = {}
@@ -176,7 +176,7 @@ def _start_capture(run: Run, writer: RunWriter, settings: Settings) -> None:
         log.debug("headway: environment capture failed: %r", exc)
     if settings.capture_git:
         try:
-            git = capture_git(Path.cwd())
+            git = capture_git_cached(Path.cwd())
             if git is not None:
                 metadata["git"] = {
                     "commit": git.commit,

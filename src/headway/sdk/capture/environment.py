@@ -119,7 +119,29 @@ def _read_code(script: Path) -> bytes | None:
     return script.read_bytes()
 
 
+_requirements_cache: tuple[tuple[tuple[str, int], ...], bytes] | None = None
+
+
 def _requirements() -> bytes:
+    """Installed distributions, recomputed only when a folder on sys.path changes
+    (installing or removing a package changes its folder's mtime)."""
+    global _requirements_cache
+    signature = tuple((p, _mtime(p)) for p in sys.path if p)
+    if _requirements_cache is not None and _requirements_cache[0] == signature:
+        return _requirements_cache[1]
+    listing = _list_distributions()
+    _requirements_cache = (signature, listing)
+    return listing
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _list_distributions() -> bytes:
     versions: dict[str, str] = {}
     seen: set[str] = set()
     for dist in importlib.metadata.distributions():
