@@ -451,3 +451,38 @@ def series_json(series: Series) -> bytes:
 
 def envelope_json(env: Envelope) -> bytes:
     return dumps(envelope_to_wire(env))
+
+
+# -- binary history responses -------------------------------------------------------------
+SERIES_MEDIA_TYPE = "application/x-headway-series"
+_RUN_HEADER = struct.Struct("<HQ")  # run id length, blob length
+
+
+def encode_history(runs: Mapping[str, Mapping[str, Series]]) -> bytes:
+    """Points of several runs as binary columns: per run its id, then a metrics-only batch.
+
+    Reading a million points this way is a memory copy, not a million JSON numbers.
+    """
+    parts = []
+    for run_id, series in runs.items():
+        blob = encode_batch(LogBatch(seq=0, metrics=dict(series)))
+        name = run_id.encode("utf-8")
+        parts += [_RUN_HEADER.pack(len(name), len(blob)), name, blob]
+    return b"".join(parts)
+
+
+def decode_history(data: bytes) -> dict[str, dict[str, Series]]:
+    out: dict[str, dict[str, Series]] = {}
+    pos = 0
+    while pos < len(data):
+        if pos + _RUN_HEADER.size > len(data):
+            raise InvalidArgument("history response is truncated")
+        name_len, blob_len = _RUN_HEADER.unpack_from(data, pos)
+        pos += _RUN_HEADER.size
+        end = pos + name_len + blob_len
+        if end > len(data):
+            raise InvalidArgument("history response is truncated")
+        run_id = data[pos : pos + name_len].decode("utf-8")
+        out[run_id] = dict(decode_batch(data[pos + name_len : end]).metrics)
+        pos = end
+    return out

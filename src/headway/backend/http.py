@@ -207,13 +207,8 @@ class HttpBackend(BaseBackend):
             "min_step": min_step,
             "max_step": max_step,
         }
-        body = self._json("POST", "/history", payload)
-        return self._parse(
-            lambda: {
-                key: codec.series_from_wire(key, raw, where="history")
-                for key, raw in body["runs"][run_id].items()
-            }
-        )
+        response = self._send("POST", "/history", payload=payload, accept=codec.SERIES_MEDIA_TYPE)
+        return self._parse(lambda: codec.decode_history(response.content)[run_id])
 
     def get_envelopes(
         self,
@@ -299,8 +294,11 @@ class HttpBackend(BaseBackend):
         content: bytes | None = None,
         content_type: str | None = None,
         params: dict[str, Any] | None = None,
+        accept: str | None = None,
     ) -> httpx.Response:
         request = self._build(method, path, payload, content, content_type, params)
+        if accept is not None:
+            request.headers["Accept"] = accept
         with self._translate(method, path):
             response = self._client.send(request)
         if not response.is_success:

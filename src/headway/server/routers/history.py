@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
-from headway.backend.codec import dumps, envelope_json, series_json
+from headway.backend.codec import (
+    SERIES_MEDIA_TYPE,
+    dumps,
+    encode_history,
+    envelope_json,
+    series_json,
+)
 from headway.server.deps import Backend
 from headway.server.schemas.common import error_responses
 from headway.server.schemas.history import EnvelopeIn, EnvelopesOut, HistoryIn, HistoryOut
@@ -25,10 +31,11 @@ _CHUNK = 1 << 20
     response_model=HistoryOut,
     summary="Raw points per run and key, as columns",
     description="Points with min_step <= step <= max_step in logged order; large answers "
-    "are streamed.",
+    "are streamed. Send `Accept: application/x-headway-series` for binary columns "
+    "(little-endian int64 steps, float64 times and values; see docs/server.md).",
     responses=error_responses(400, 404),
 )
-def history(body: HistoryIn, backend: Backend) -> StreamingResponse:
+def history(body: HistoryIn, backend: Backend, request: Request) -> Response:
     # Read everything before the first byte goes out, so a missing run is a clean 404
     # instead of a stream broken halfway.
     runs = {
@@ -37,6 +44,8 @@ def history(body: HistoryIn, backend: Backend) -> StreamingResponse:
         )
         for run_id in dict.fromkeys(body.run_ids)
     }
+    if SERIES_MEDIA_TYPE in request.headers.get("accept", ""):
+        return Response(encode_history(runs), media_type=SERIES_MEDIA_TYPE)
     return StreamingResponse(_runs_json(runs, series_json), media_type="application/json")
 
 
