@@ -9,6 +9,9 @@ import numpy.typing as npt
 
 from headway.entities.runs import RunCreate, RunFinish, RunUpdate
 
+#: How ``define_metric`` may summarise a metric.
+SUMMARY_RULES = ("last", "min", "max", "mean", "first", "none")
+
 Int64Array = npt.NDArray[np.int64]
 Float64Array = npt.NDArray[np.float64]
 

@@ -6,15 +6,17 @@ import os
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from headway.backend.base import BaseBackend
 from headway.entities import Envelope, Project, Run, SearchQuery
 from headway.errors import InvalidArgument
 from headway.sdk.connect import backend_for, make_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _SCAN_PAGE = 100_000
 
@@ -63,6 +65,8 @@ class ApiRun:
         wanted = list(dict.fromkeys([*keys, *([x] if x not in ("step", "_time") else [])]))
         if samples is not None:
             return self._sampled(wanted, samples, min_step, max_step, x)
+        import pandas as pd  # imported when first needed: it costs a quarter second
+
         series = self._backend.get_history(
             self._run.id, wanted, min_step=min_step, max_step=max_step
         )
@@ -105,6 +109,8 @@ class ApiRun:
             ):
                 for step, value in zip(steps.tolist(), values.tolist(), strict=True):
                     rows.setdefault(step, {})[key] = value
+        import pandas as pd
+
         frame = pd.DataFrame.from_dict(rows, orient="index").sort_index()
         frame.index.name = "step"
         return frame.reset_index()
@@ -185,6 +191,8 @@ class Runs:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per run: attributes, ``config.*`` (flattened) and ``summary.*`` columns."""
+        import pandas as pd
+
         from headway.entities.config import flatten
 
         records = []

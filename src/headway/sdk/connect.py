@@ -6,10 +6,9 @@ import os
 from typing import Any
 
 from headway.backend.base import BaseBackend
-from headway.backend.local import LocalBackend
 from headway.settings import Settings
 
-_local: dict[str, LocalBackend] = {}
+_local: dict[str, BaseBackend] = {}
 
 
 def make_settings(dir: str | os.PathLike[str] | None = None, url: str | None = None) -> Settings:
@@ -34,6 +33,8 @@ def backend_for(settings: Settings) -> BaseBackend:
         return HttpBackend(settings.url)
     backend = _local.get(settings.db_url)
     if backend is None:
+        # Imported here: a client of a server never needs SQLAlchemy or Alembic.
+        from headway.backend.local import LocalBackend
         from headway.store.sql.schema import upgrade
 
         # The embedded store belongs to the user's project folder; creating or upgrading

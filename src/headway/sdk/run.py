@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from headway.entities import ConsoleLine, RunFinish, RunState
+from headway.entities.metrics import SUMMARY_RULES
 from headway.errors import InvalidArgument
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
 from headway.sdk.writer.writer import MAX_PENDING_ROWS, RunWriter
-from headway.store.sql.metrics import SUMMARY_RULES
 from headway.tracking import validation as v
 
 log = logging.getLogger("headway")

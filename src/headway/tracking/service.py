@@ -30,6 +30,7 @@ from headway.entities import (
     SearchQuery,
     Series,
 )
+from headway.entities.metrics import SUMMARY_RULES
 from headway.errors import InvalidArgument
 from headway.store.sql.store import BatchEffects, SqlStore
 from headway.tracking import validation as v
@@ -367,8 +368,6 @@ def _check_file_path(path: str) -> str:
 
 
 def _check_metric_defs(defs: Any) -> None:
-    from headway.store.sql.metrics import SUMMARY_RULES
-
     if not isinstance(defs, list):
         raise InvalidArgument("metric_defs must be a list")
     for d in defs:

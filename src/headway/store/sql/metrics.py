@@ -27,8 +27,6 @@ from headway.store.chunks import (
 from headway.store.sketch import sketch
 from headway.store.sql.models import MetricChunkRow, RunSummaryRow
 
-SUMMARY_RULES = ("last", "min", "max", "mean", "first", "none")
-
 
 def _chunk_values(series: Series) -> dict[str, Any]:
     stats = chunk_stats(series.steps, series.values)
