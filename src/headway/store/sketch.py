@@ -51,28 +51,33 @@ class Blocks:
         return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _NAMES))
 
     def to_bytes(self, grid: int) -> bytes:
-        n = len(self)
-        head = _HEADER.pack(grid, n)
-        body = b"".join(
-            np.ascontiguousarray(getattr(self, f), dtype="<i8" if f in _INTS else "<f8").tobytes()
-            for f in _NAMES
-        )
-        return head + body
+        """Header, then one fixed-size record per block (row-major), so the sketches of
+        many chunks concatenate into one array that parses with a single ``frombuffer``."""
+        records = np.empty(len(self), dtype=RECORD)
+        for name in _NAMES:
+            records[name] = getattr(self, name)
+        return _HEADER.pack(grid, len(self)) + records.tobytes()
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> tuple[int, Blocks]:
-        grid, n = _HEADER.unpack_from(blob)
-        arrays = []
-        for i, name in enumerate(_NAMES):
-            dtype = "<i8" if name in _INTS else "<f8"
-            arrays.append(
-                np.frombuffer(blob, dtype=dtype, count=n, offset=_HEADER.size + 8 * n * i)
-            )
-        return int(grid), cls(*arrays)
+        grid, _ = _HEADER.unpack_from(blob)
+        return int(grid), cls.from_records(np.frombuffer(blob, dtype=RECORD, offset=_HEADER.size))
+
+    @classmethod
+    def from_records(cls, records: np.ndarray) -> Blocks:
+        return cls(*(records[name] for name in _NAMES))
+
+    @staticmethod
+    def join_sketches(blobs: list[bytes]) -> Blocks:
+        """The blocks of many chunks' sketches, in order, parsed at once."""
+        body = b"".join(memoryview(blob)[_HEADER.size :] for blob in blobs)
+        return Blocks.from_records(np.frombuffer(body, dtype=RECORD))
 
 
 _NAMES = ("count", "min", "max", "first", "last", "first_step", "last_step")
-_INTS = {"count", "first_step", "last_step"}
+RECORD = np.dtype(
+    [(name, "<i8" if name in ("count", "first_step", "last_step") else "<f8") for name in _NAMES]
+)
 
 
 def grid_for(count: int, min_step: int, max_step: int) -> int:

@@ -26,20 +26,27 @@ def series_envelope(
     align = max(m.grid for m in metas)
     if span / n < 2 * align:
         # Zoomed in past the sketch's resolution: few points, read them all.
-        raw = store.read_chunks([m.id for m in metas], key)
-        points = concat_series(key, [raw[m.id] for m in metas])
+        raw = store.read_chunks(run_id, key, [m.seq for m in metas])
+        points = concat_series(key, [raw[m.seq] for m in metas])
         return envelope(points, start, end, buckets)
     inside = [start <= m.min_step and m.max_step <= end for m in metas]
-    raw = store.read_chunks(
-        [m.id for m, whole in zip(metas, inside, strict=True) if not whole], key
-    )
-    parts = []
+    cut_seqs = [m.seq for m, whole in zip(metas, inside, strict=True) if not whole]
+    raw = store.read_chunks(run_id, key, cut_seqs)
+    # Only chunks at the ends of the range are cut; the runs of whole chunks between
+    # them are parsed in one go. Blocks stay in logged order either way.
+    parts: list[Blocks] = []
+    whole_run: list[bytes] = []
     for meta, whole in zip(metas, inside, strict=True):
         if whole:
-            parts.append(Blocks.from_bytes(meta.sketch)[1])
-        else:
-            cut = slice_steps(raw[meta.id], start, end)
-            parts.append(Blocks.of_points(cut.steps, cut.values))
+            whole_run.append(meta.sketch)
+            continue
+        if whole_run:
+            parts.append(Blocks.join_sketches(whole_run))
+            whole_run = []
+        cut = slice_steps(raw[meta.seq], start, end)
+        parts.append(Blocks.of_points(cut.steps, cut.values))
+    if whole_run:
+        parts.append(Blocks.join_sketches(whole_run))
     edges = aligned_edges(start, end, n, align)
     if edges.shape[0] < 2:
         edges = bucket_edges(start, end, 1)

@@ -25,15 +25,22 @@ from headway.store.chunks import (
     slice_steps,
 )
 from headway.store.sketch import sketch
-from headway.store.sql.models import MetricChunkRow, RunSummaryRow
+from headway.store.sql.models import MetricChunkRow, MetricSketchRow, RunSummaryRow
+
+
+def _sketch_values(series: Series) -> dict[str, Any]:
+    grid, blocks = sketch(series.steps, series.values)
+    return {
+        "min_step": int(series.steps.min()),
+        "max_step": int(series.steps.max()),
+        "grid": grid,
+        "sketch": blocks.to_bytes(grid),
+    }
 
 
 def _chunk_values(series: Series) -> dict[str, Any]:
     stats = chunk_stats(series.steps, series.values)
-    grid, blocks = sketch(series.steps, series.values)
     return {
-        "grid": grid,
-        "sketch": blocks.to_bytes(grid),
         "count": stats.count,
         "min_step": stats.min_step,
         "max_step": stats.max_step,
@@ -86,6 +93,8 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
     }
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    new_sketches: list[dict[str, Any]] = []
+    changed_sketches: list[dict[str, Any]] = []
     for key in keys:
         pending = batch[key]
         last = last_chunks.get(key)
@@ -96,6 +105,9 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
             if room > 0:
                 merged = concat_series(key, [decode_chunk(last, key), _head(pending, room)])
                 updates.append({"chunk_id": last.id, **_chunk_values(merged)})
+                changed_sketches.append(
+                    {"s_run": run_id, "s_key": key, "s_seq": last.seq, **_sketch_values(merged)}
+                )
                 pending = _tail(pending, room)
         for start in range(0, len(pending), CHUNK_POINTS):
             part = Series(
@@ -104,7 +116,9 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
                 pending.times[start : start + CHUNK_POINTS],
                 pending.values[start : start + CHUNK_POINTS],
             )
-            inserts.append({"run_id": run_id, "key": key, "seq": next_seq, **_chunk_values(part)})
+            ids = {"run_id": run_id, "key": key, "seq": next_seq}
+            inserts.append({**ids, **_chunk_values(part)})
+            new_sketches.append({**ids, **_sketch_values(part)})
             next_seq += 1
     if updates:
         table = cast(Table, MetricChunkRow.__table__)
@@ -114,6 +128,17 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
         )
     if inserts:
         session.execute(insert(MetricChunkRow), inserts)
+        session.execute(insert(MetricSketchRow), new_sketches)
+    if changed_sketches:
+        sketches = cast(Table, MetricSketchRow.__table__)
+        session.execute(
+            update(sketches).where(
+                sketches.c.run_id == bindparam("s_run"),
+                sketches.c.key == bindparam("s_key"),
+                sketches.c.seq == bindparam("s_seq"),
+            ),
+            changed_sketches,
+        )
 
 
 def _head(series: Series, n: int) -> Series:
@@ -301,7 +326,7 @@ def read_series(
 
 @dataclass(frozen=True)
 class ChunkSketch:
-    id: int
+    seq: int
     min_step: int
     max_step: int
     grid: int
@@ -314,27 +339,36 @@ def chunk_sketches(
     """The sketches of the key's chunks overlapping the range, in logged order."""
     stmt = (
         select(
-            MetricChunkRow.id,
-            MetricChunkRow.min_step,
-            MetricChunkRow.max_step,
-            MetricChunkRow.grid,
-            MetricChunkRow.sketch,
+            MetricSketchRow.seq,
+            MetricSketchRow.min_step,
+            MetricSketchRow.max_step,
+            MetricSketchRow.grid,
+            MetricSketchRow.sketch,
         )
-        .where(MetricChunkRow.run_id == run_id, MetricChunkRow.key == key)
-        .order_by(MetricChunkRow.seq)
+        .where(MetricSketchRow.run_id == run_id, MetricSketchRow.key == key)
+        .order_by(MetricSketchRow.seq)
     )
     if min_step is not None:
-        stmt = stmt.where(MetricChunkRow.max_step >= min_step)
+        stmt = stmt.where(MetricSketchRow.max_step >= min_step)
     if max_step is not None:
-        stmt = stmt.where(MetricChunkRow.min_step <= max_step)
-    return [ChunkSketch(r[0], r[1], r[2], r[3], bytes(r[4])) for r in session.execute(stmt)]
+        stmt = stmt.where(MetricSketchRow.min_step <= max_step)
+    return [
+        ChunkSketch(r[0], r[1], r[2], r[3], bytes(r[4])) for r in session.connection().execute(stmt)
+    ]
 
 
-def read_chunks(session: Session, ids: Sequence[int], key: str) -> dict[int, Series]:
+def read_chunks(session: Session, run_id: str, key: str, seqs: Sequence[int]) -> dict[int, Series]:
+    """Raw points of the key's chunks numbered ``seqs``."""
+    if not seqs:
+        return {}
     stmt = select(
-        MetricChunkRow.id, MetricChunkRow.steps, MetricChunkRow.times, MetricChunkRow.values
-    ).where(MetricChunkRow.id.in_(list(ids)))
-    return {row[0]: decode_chunk(row, key) for row in session.execute(stmt)}
+        MetricChunkRow.seq, MetricChunkRow.steps, MetricChunkRow.times, MetricChunkRow.values
+    ).where(
+        MetricChunkRow.run_id == run_id,
+        MetricChunkRow.key == key,
+        MetricChunkRow.seq.in_(list(seqs)),
+    )
+    return {row[0]: decode_chunk(row, key) for row in session.connection().execute(stmt)}
 
 
 def step_range(session: Session, run_id: str, keys: Sequence[str]) -> tuple[int, int] | None:

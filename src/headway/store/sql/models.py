@@ -141,12 +141,27 @@ class MetricChunkRow(Base):
     steps: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     times: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     values: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    #: Block width, in steps, of ``sketch`` (a power of two).
-    grid: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    #: Per-block count/min/max/first/last (see ``store.sketch``): envelopes read this.
-    sketch: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     __table_args__ = (Index("ix_metric_chunks_run_key_seq", "run_id", "key", "seq", unique=True),)
+
+
+class MetricSketchRow(Base):
+    """The block sketch of one chunk (see ``store.sketch``): what envelopes read.
+
+    A table of its own, keyed like the chunk: in a chunk row the sketch would sit behind
+    the large point blobs, and SQLite would walk their overflow pages to reach it.
+    """
+
+    __tablename__ = "metric_sketches"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    min_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    max_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: Block width, in steps (a power of two).
+    grid: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sketch: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class ConsoleChunkRow(Base):

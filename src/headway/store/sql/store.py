@@ -297,9 +297,9 @@ class SqlStore:
             run_rows.get_run_row(s, run_id)
             return metric_rows.chunk_sketches(s, run_id, key, min_step, max_step)
 
-    def read_chunks(self, ids: Sequence[int], key: str) -> dict[int, Series]:
+    def read_chunks(self, run_id: str, key: str, seqs: Sequence[int]) -> dict[int, Series]:
         with self.db.read() as s:
-            return metric_rows.read_chunks(s, ids, key)
+            return metric_rows.read_chunks(s, run_id, key, seqs)
 
     def step_range(self, run_id: str, keys: Sequence[str]) -> tuple[int, int] | None:
         with self.db.read() as s:
