@@ -187,6 +187,7 @@ def server_client(args: argparse.Namespace) -> dict[str, Any]:
     budget = c.Budget(args.steps, args.cap, args.budget)
     lat = array("q")
     pc = time.perf_counter_ns
+    batch_lat = _time_batches(run)
     log = run.log
     c.wait_for_go(args)
     t_start = time.time()
@@ -206,7 +207,28 @@ def server_client(args: argparse.Namespace) -> dict[str, Any]:
         "t_start": t_start,
         "t_end": t_end,
         **c.latency_stats_us(lat),
+        # Each batch request the background writer sent: what the server's p99 target is.
+        "batches": len(batch_lat),
+        "batch_p99_us": c.latency_stats_us(batch_lat)["log_p99_us"] if batch_lat else None,
     }
+
+
+def _time_batches(run: Any) -> array[int]:
+    """Record the duration of every batch request the run's writer makes (instrumentation
+    for the benchmark only: wraps the backend's ``log_batch``)."""
+    lat = array("q")
+    backend = run._writer.backend
+    send = backend.log_batch
+
+    def timed(run_id: str, batch: Any) -> bool:
+        start = time.perf_counter_ns()
+        try:
+            return bool(send(run_id, batch))
+        finally:
+            lat.append(time.perf_counter_ns() - start)
+
+    backend.log_batch = timed
+    return lat
 
 
 WORKLOADS = {"w1": w1, "w2": w2, "w3": w3, "server-client": server_client}

@@ -188,3 +188,22 @@ def test_api_query(tmp_path: Path) -> None:
     assert len(one.history(["acc"], samples=10)) <= 10
     points = list(one.scan_history(["acc"], page_steps=7))
     assert [p["step"] for p in points] == list(range(20))
+
+
+def test_a_store_from_a_newer_headway_never_breaks_training(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    from headway.sdk import connect
+    from headway.store.sql.schema import upgrade
+
+    store = tmp_path / "newer"
+    upgrade(f"sqlite:///{store / 'headway.db'}")
+    with sqlite3.connect(store / "headway.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    connect._local.clear()
+    with headway.init(project="p", dir=store) as run:
+        run.log({"x": 1.0})
+    assert "not reachable" in caplog.text and "newer" in caplog.text
+    assert (store / "spool" / run.id / "spool.bin").stat().st_size > 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from headway.entities import RunCreate
-from headway.errors import AlreadyExists, HeadwayError, InvalidArgument, NotFound
+from headway.errors import AlreadyExists, InvalidArgument, NotFound
 from headway.sdk import current
 from headway.sdk.connect import backend_for, make_settings
 from headway.sdk.run import Run
@@ -94,7 +94,7 @@ def init(
             backend = backend_for(settings)
             # A fresh random id cannot exist yet: skip the round trip.
             existing = _find(backend, run_id) if id is not None else None
-        except HeadwayError as exc:
+        except Exception as exc:  # tracking must not stop training: spool and go on
             if isinstance(exc, InvalidArgument):
                 raise
             log.warning(

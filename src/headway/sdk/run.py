@@ -17,7 +17,7 @@ from headway.entities.metrics import SUMMARY_RULES
 from headway.errors import InvalidArgument
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
-from headway.sdk.writer.writer import MAX_PENDING_ROWS, RunWriter
+from headway.sdk.writer.writer import BUSY_ROWS, RunWriter
 from headway.tracking import validation as v
 
 log = logging.getLogger("headway")
@@ -94,8 +94,8 @@ class Run:
         if rows is None:
             return
         rows.append((step, time.time(), clean if clean is not data else data.copy()))
-        if len(rows) > MAX_PENDING_ROWS and self._writer is not None:
-            self._writer.wait_for_room()
+        if len(rows) > BUSY_ROWS and self._writer is not None:
+            self._writer.nudge()
 
     def _convert(self, data: dict[str, Any]) -> dict[str, float]:
         return {key: v.scalar(key, value) for key, value in data.items()}

@@ -33,6 +33,9 @@ log = logging.getLogger("headway")
 Row = tuple[int, float, dict[str, float]]
 #: Rows held in memory before ``log()`` waits for the writer (about 100 MB at 10 keys).
 MAX_PENDING_ROWS = 200_000
+#: Past this many pending rows, ``log()`` wakes the writer instead of letting it sleep
+#: out its interval, so a fast loop is drained in slices before it hits the limit.
+BUSY_ROWS = 32_768
 #: Records kept in memory for shipping; older unshipped ones are re-read from the spool.
 MAX_UNSHIPPED_IN_MEMORY = 256
 _PERMANENT = (InvalidArgument, NotFound, Conflict, AlreadyExists)
@@ -88,6 +91,13 @@ class RunWriter:
         self._thread.start()
 
     # -- called from the user's threads ---------------------------------------------------
+    def nudge(self) -> None:
+        """Wake the writer early; block (backpressure) only past ``MAX_PENDING_ROWS``."""
+        if not self._wake.is_set():
+            self._wake.set()
+        if len(self.rows) > MAX_PENDING_ROWS:
+            self.wait_for_room()
+
     def wait_for_room(self) -> None:
         """Backpressure: block the training thread while too many rows are pending."""
         self._wake.set()
@@ -260,6 +270,26 @@ def _columns(rows: list[Row]) -> dict[str, Series]:
     """Rows of dicts → one columnar series per key, keeping every point's step and time."""
     if not rows:
         return {}
+    steps, times, dicts = zip(*rows, strict=True)
+    keys = list(dicts[0])
+    # Fast path: every row has the same keys (the usual training loop). Equal lengths
+    # plus no KeyError below prove it; the comprehensions run at C speed.
+    if set(map(len, dicts)) == {len(keys)}:
+        try:
+            columns = {key: [d[key] for d in dicts] for key in keys}
+        except KeyError:
+            pass
+        else:
+            step_array = np.array(steps, dtype=np.int64)
+            time_array = np.array(times, dtype=np.float64)
+            return {
+                key: Series(key, step_array, time_array, np.array(values, dtype=np.float64))
+                for key, values in columns.items()
+            }
+    return _columns_mixed(rows)
+
+
+def _columns_mixed(rows: list[Row]) -> dict[str, Series]:
     cols: dict[str, tuple[list[int], list[float], list[float]]] = {}
     for step, t, values in rows:
         for key, value in values.items():

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
 from headway.errors import SchemaOutOfDate
@@ -66,5 +67,11 @@ def upgrade(url: str, revision: str = "head") -> str:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
         return current_revision(engine) or ""
+    except CommandError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise SchemaOutOfDate(
+            f"cannot migrate the database at {shown}: {exc}. It was probably written by "
+            "a newer or development version of Headway; upgrade Headway or use another store"
+        ) from None
     finally:
         engine.dispose()
