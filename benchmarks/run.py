@@ -350,6 +350,19 @@ def _add_display_fields(workload: str, res: dict[str, Any]) -> None:
         res["points"] = frac("points_measured", "points_target")
 
 
+def _server_batch_p99_ms(url: str) -> float | None:
+    """The server's own p99 of /log batch latency (Headway exposes it)."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/stats/ingest", timeout=10) as answer:
+            value = json.loads(answer.read()).get("p99_ms")
+    except (OSError, ValueError):
+        return None
+    return float(value) if value is not None else None
+
+
 def _run_clients(
     job: Job, env: envs.ToolEnv, workdir: Path, srv: servers.Server, sizes: Sizes
 ) -> tuple[dict[str, Any] | None, str | None, list[str]]:
@@ -397,6 +410,7 @@ def _run_clients(
     end = max(r["t_end"] for r in results)
     points = sum(int(r["points"]) for r in results)
     p99s = [r["batch_p99_us"] for r in results if r.get("batch_p99_us") is not None]
+    server_p99_ms = _server_batch_p99_ms(srv.url) if job.tool == "headway" else None
     steps_measured = sum(int(r["steps_measured"]) for r in results)
     steps_target = sizes.server_steps * sizes.server_clients
     return (
@@ -412,6 +426,7 @@ def _run_clients(
             # writer's POST of a batch).
             "p99_latency_us": max(p99s) if p99s else None,
             "p99_latency_of": "batch request",
+            "server_batch_p99_ms": server_p99_ms,
             "server_peak_rss_mb": srv.peak_rss_mb(),
             "per_client": results,
             "note": (

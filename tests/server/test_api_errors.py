@@ -368,3 +368,16 @@ def test_every_route_is_documented(client: httpx.Client) -> None:
         route = path.removeprefix(API)
         for method in item:
             assert f"`{method.upper()} {route}`" in docs, f"{method.upper()} {route}"
+
+
+def test_ingest_stats_count_batches_and_latency(client: httpx.Client, run_id: str) -> None:
+    before = client.get(f"{API}/stats/ingest").json()
+    batch = LogBatch(
+        seq=0,
+        metrics={"loss": Series("loss", np.arange(10), np.full(10, 1.7e9), np.ones(10))},
+    )
+    client.post(f"{API}/runs/{run_id}/log", content=codec.encode_batch(batch), headers=BATCH)
+    after = client.get(f"{API}/stats/ingest").json()
+    assert after["batches"] == before["batches"] + 1
+    assert after["points"] == before["points"] + 10
+    assert after["p99_ms"] is not None and after["p99_ms"] >= after["p50_ms"] > 0

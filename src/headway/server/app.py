@@ -21,6 +21,7 @@ from starlette.types import Scope
 from headway.backend.base import BaseBackend
 from headway.server.body import RequestBodyMiddleware
 from headway.server.errors import install_error_handlers
+from headway.server.ingest_stats import IngestStats
 from headway.server.routers import export, files, health, history, ingest, projects, runs, search
 from headway.settings import Settings
 from headway.store.sql.schema import head_revision
@@ -66,6 +67,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
     app.state.settings = settings
     app.state.backend = backend
     app.state.version = version
+    app.state.ingest_stats = IngestStats()
     # The revision this build's migrations end at, i.e. the schema the server requires
     # (the backend refuses any other one when it opens the database).
     app.state.schema_version = head_revision()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
+
+from fastapi import APIRouter, Request
 
 from headway.backend.codec import decode_batch_body
 from headway.server.deps import Backend, Body
+from headway.server.ingest_stats import IngestStats
 from headway.server.schemas.common import error_responses
 from headway.server.schemas.ingest import LOG_REQUEST_BODY
 from headway.server.schemas.runs import ConfigPatchIn, LogResult, RunOut, SummaryPatchIn
@@ -25,10 +28,14 @@ router = APIRouter(prefix="/runs/{run_id}", tags=["ingest"])
     openapi_extra=LOG_REQUEST_BODY,
     responses=error_responses(400, 404, 409, 413),
 )
-def log_batch(run_id: str, body: Body, backend: Backend) -> LogResult:
+def log_batch(run_id: str, body: Body, backend: Backend, request: Request) -> LogResult:
+    start = time.perf_counter()
     # Decoding is CPU work, so it happens here in the threadpool, not on the event loop.
     batch = decode_batch_body(body.data, body.content_type)
-    return LogResult(applied=backend.log_batch(run_id, batch))
+    applied = backend.log_batch(run_id, batch)
+    stats: IngestStats = request.app.state.ingest_stats
+    stats.record(time.perf_counter() - start, batch.point_count)
+    return LogResult(applied=applied)
 
 
 @router.patch(

@@ -10,3 +10,11 @@ class HealthOut(BaseModel):
         description="Database schema revision this server works with."
     )
     max_request_bytes: int = Field(description="Largest request body the server accepts.")
+
+
+class IngestStatsOut(BaseModel):
+    batches: int
+    points: int
+    p50_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
