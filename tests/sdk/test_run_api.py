@@ -207,3 +207,13 @@ def test_a_store_from_a_newer_headway_never_breaks_training(
         run.log({"x": 1.0})
     assert "not reachable" in caplog.text and "newer" in caplog.text
     assert (store / "spool" / run.id / "spool.bin").stat().st_size > 0
+
+
+def test_spool_is_removed_once_everything_is_stored(tmp_path: Path) -> None:
+    with headway.init(project="p", dir=tmp_path) as online:
+        online.log({"x": 1.0})
+    with headway.init(project="p", dir=tmp_path, mode="offline") as offline:
+        offline.log({"x": 1.0})
+    assert not (tmp_path / "spool" / online.id / "spool.bin").exists()
+    assert (tmp_path / "spool" / online.id / "run.json").exists()
+    assert (tmp_path / "spool" / offline.id / "spool.bin").stat().st_size > 0

@@ -75,6 +75,16 @@ class SpoolWriter:
             self.sync()
             self._file.close()
 
+    def discard(self) -> None:
+        """Close and delete the records once a backend has acknowledged all of them.
+
+        ``run.json`` stays, so the folder still says which run it was.
+        """
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+        (self.folder / ACKED_FILE).unlink(missing_ok=True)
+
 
 def read_records(path: Path, start: int = 0) -> Iterator[Record]:
     """Records from index ``start`` on; stops quietly at a torn or corrupt tail."""

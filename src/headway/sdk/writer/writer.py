@@ -154,8 +154,13 @@ class RunWriter:
         self._stop = True
         self._wake.set()
         self._thread.join(timeout=5)
-        self.spool.close()
-        return self.backend is not None and self.pending_records == 0
+        shipped = self.backend is not None and self.pending_records == 0
+        if shipped:
+            # The store has every record: the spool would only duplicate it on disk.
+            self.spool.discard()
+        else:
+            self.spool.close()
+        return shipped
 
     @property
     def pending_records(self) -> int:
