@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
-from headway.backend import codec
+from headway.backend import codec, lifecycle_wire
 from headway.backend.base import BaseBackend
 from headway.entities import (
     ConsoleLine,
@@ -96,39 +96,15 @@ class HttpBackend(BaseBackend):
 
     # -- runs -----------------------------------------------------------------------------
     def create_run(self, spec: RunCreate) -> Run:
-        payload = {
-            "project": spec.project,
-            "id": spec.id,
-            "name": spec.name,
-            "config": validation.config_tree(spec.config),
-            "tags": list(spec.tags),
-            "notes": spec.notes,
-            "group": spec.group,
-            "job_type": spec.job_type,
-            "parent_id": spec.parent_id,
-            "metadata": spec.metadata,
-            "created_at": _iso(spec.created_at),
-        }
+        payload = lifecycle_wire.create_to_wire(spec)
+        payload["config"] = validation.config_tree(spec.config)
         return self._run("POST", "/runs", payload)
 
     def get_run(self, run_id: str) -> Run:
         return self._run("GET", _run_path(run_id))
 
     def update_run(self, run_id: str, update: RunUpdate) -> Run:
-        fields: dict[str, Any] = {
-            "name": update.name,
-            "tags": None if update.tags is None else list(update.tags),
-            "notes": update.notes,
-            "group": update.group,
-            "job_type": update.job_type,
-            "metadata": update.metadata,
-            "state": None if update.state is None else _state(update.state),
-            "error": update.error,
-            "exit_code": update.exit_code,
-            "finished_at": _iso(update.finished_at),
-        }
-        payload = {k: v for k, v in fields.items() if v is not None}
-        return self._run("PATCH", _run_path(run_id), payload)
+        return self._run("PATCH", _run_path(run_id), lifecycle_wire.update_to_wire(update))
 
     def resume_run(self, run_id: str) -> Run:
         return self._run("POST", _run_path(run_id, "resume"))
@@ -444,10 +420,6 @@ def _datetime(value: Any) -> datetime:
 
 def _optional_datetime(value: Any) -> datetime | None:
     return None if value is None else _datetime(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _state(state: RunState | str) -> str:
