@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,6 +141,7 @@ def load_runs(
     rows: Sequence[Any],
     *,
     columns: Sequence[str] | None = None,
+    project_names: Mapping[int, str] | None = None,
 ) -> list[Run]:
     """Entities for ``rows`` in order; ``columns`` (``config.x``, ``summary.y``) projects."""
     if not rows:
@@ -149,15 +150,14 @@ def load_runs(
     # changes of this session first so the entity reflects them.
     session.flush()
     ids = [r.id for r in rows]
-    projects = dict(
-        session.connection()
-        .execute(
-            select(ProjectRow.id, ProjectRow.name).where(
-                ProjectRow.id.in_({r.project_id for r in rows})
-            )
+    wanted = {r.project_id for r in rows}
+    projects = dict(project_names or {})
+    if not wanted <= projects.keys():
+        projects.update(
+            session.connection()
+            .execute(select(ProjectRow.id, ProjectRow.name).where(ProjectRow.id.in_(wanted)))
+            .all()
         )
-        .all()
-    )
     tags: dict[str, list[str]] = {}
     for run_id, tag in session.connection().execute(
         select(RunTagRow.run_id, RunTagRow.tag).where(RunTagRow.run_id.in_(ids))

@@ -53,6 +53,7 @@ class SqlStore:
 
     def __init__(self, url: str, *, check: bool = True) -> None:
         self.db = Database(make_engine(url))
+        self._project_ids: dict[str, int] = {}
         if check:
             check_schema(self.db.engine)
 
@@ -320,8 +321,11 @@ class SqlStore:
         from headway.store.sql.search import build_search, count_matching
 
         with self.db.read() as s:
-            project_row = run_rows.find_project(s, project)
-            ids_query = build_search(project_row.id, expr, tuple(order), include_deleted)
+            project_id = self._project_ids.get(project)
+            if project_id is None:
+                # Projects are never renamed or removed, so the id can be remembered.
+                project_id = self._project_ids[project] = run_rows.find_project(s, project).id
+            ids_query = build_search(project_id, expr, tuple(order), include_deleted)
             # One query for the page and the total (a window count before LIMIT).
             page = s.execute(
                 ids_query.add_columns(func.count().over().label("total"))
@@ -333,7 +337,8 @@ class SqlStore:
             ids = [row[0] for row in page]
             rows = run_rows.run_rows_by_id(s, ids)
             ordered = [rows[i] for i in ids if i in rows]
-            return run_rows.load_runs(s, ordered, columns=columns), total
+            names = {project_id: project}
+            return run_rows.load_runs(s, ordered, columns=columns, project_names=names), total
 
     def iter_project_runs(self, project: str, batch: int = 500) -> Iterator[list[Run]]:
         offset = 0
