@@ -46,6 +46,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("points", "points", ratio=False),
         Column("ingest_s_full", "ingest→durable s", extrapolated_flag="extrapolated"),
         Column("ingest_points_per_s", "ingest pts/s", lower_is_better=False, digits=0),
+        # Headway log_series, MLflow log_batch; W&B and Aim have no whole-series API.
+        Column("bulk_ingest_s", "bulk API→durable s", extrapolated_flag="extrapolated"),
         Column("read_median_s", "read s"),
         Column("envelope_median_s", "envelope s"),
         Column("read_correct", "read ok", ratio=False),

@@ -362,8 +362,13 @@ def w3_result(
     env_max: float | None,
     env_label: str,
     note: str = "",
+    bulk_ingest_s: float | None = None,
 ) -> dict[str, Any]:
-    """W3 record. ``ingest_s`` is first log → durable; reads are medians of repeats."""
+    """W3 record. ``ingest_s`` is first log → durable; reads are medians of repeats.
+
+    ``bulk_ingest_s``: the same points through the tool's whole-series API, where it has
+    one (Headway ``log_series``, MLflow ``log_batch``), from the call until durable.
+    """
     extrapolated = 0 < measured < args.steps
     ingest_s = loop_s + finish_s
     expected = w3_values(args.steps)[:measured] if measured else array("d")
@@ -394,5 +399,6 @@ def w3_result(
         if env_times and measured
         else None,
         "envelope_label": env_label,
+        "bulk_ingest_s": round(bulk_ingest_s, 4) if bulk_ingest_s is not None else None,
         "note": note,
     }

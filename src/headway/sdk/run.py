@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from headway.entities import ConsoleLine, RunFinish, RunState
+from headway.entities import ConsoleLine, RunFinish, RunState, Series
 from headway.entities.metrics import SUMMARY_RULES
 from headway.errors import InvalidArgument
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
-from headway.sdk.writer.writer import BUSY_ROWS, RunWriter
+from headway.sdk.writer.writer import BUSY_ITEMS, RunWriter
 from headway.tracking import validation as v
 
 log = logging.getLogger("headway")
@@ -93,16 +93,44 @@ class Run:
                 break
         if rows is None:
             return
-        rows.append((step, time.time(), clean if clean is not data else data.copy()))
-        if len(rows) > BUSY_ROWS and self._writer is not None:
+        rows.extend((step, time.time(), clean if clean is not data else data.copy()))
+        if len(rows) > BUSY_ITEMS and self._writer is not None:
             self._writer.nudge()
+
+    def log_series(
+        self,
+        key: str,
+        values: Any,
+        *,
+        steps: Any = None,
+        times: Any = None,
+    ) -> None:
+        """Record a whole series of one metric at once: a learning curve computed after
+        the fact, or history imported from another tool.
+
+        ``values`` is any 1-D array-like of numbers (NaN and ±inf are kept). ``steps``
+        defaults to the run's next steps (and advances :attr:`step`); ``times`` (seconds
+        since the epoch) defaults to now. The arrays are copied, so the caller may reuse
+        them. Raises ``InvalidArgument`` naming the key for bad input.
+        """
+        v.metric_key(key)
+        step_arr, time_arr, value_arr = v.series_arrays(
+            key, values, steps, times, first_step=self._step, now=time.time()
+        )
+        if steps is None:
+            self._step += len(value_arr)
+        elif len(step_arr):
+            self._step = int(step_arr[-1]) + 1  # as after log() at the series' last step
+        self._keys.add(key)
+        if self._writer is not None and len(value_arr):
+            self._writer.put_series(Series(key, step_arr, time_arr, value_arr))
 
     def _convert(self, data: dict[str, Any]) -> dict[str, float]:
         return {key: v.scalar(key, value) for key, value in data.items()}
 
     def _log_system(self, values: dict[str, float], step: int) -> None:
         if self._rows is not None:
-            self._rows.append((step, time.time(), values))
+            self._rows.extend((step, time.time(), values))
 
     def _log_console(self, line: ConsoleLine) -> None:
         if self._writer is not None:

@@ -121,6 +121,65 @@ def scalar(key: str, value: object) -> float:
     )
 
 
+def series_arrays(
+    key: str, values: object, steps: object, times: object, *, first_step: int, now: float
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Validated ``(steps, times, values)`` arrays for a whole series logged at once.
+
+    ``steps`` defaults to ``first_step, first_step + 1, …`` and ``times`` to ``now``.
+    Errors name the key and what was wrong; NaN and ±inf values are kept.
+    """
+    vals = _column(key, "values", values)
+    if vals.dtype.kind not in "biuf":
+        raise InvalidArgument(
+            f"metric {key!r}: values must be numbers, got an array of {vals.dtype}"
+        )
+    n = vals.shape[0]
+    if steps is None:
+        step_arr = np.arange(first_step, first_step + n, dtype=np.int64)
+    else:
+        raw = _column(key, "steps", steps, n)
+        if (
+            raw.dtype.kind == "f"
+            and bool(np.all(np.isfinite(raw)))
+            and bool(np.all(raw == np.floor(raw)))
+        ):
+            raw = raw.astype(np.int64)
+        if raw.dtype.kind not in "iu":
+            raise InvalidArgument(
+                f"metric {key!r}: steps must be whole numbers, got an array of {raw.dtype}"
+            )
+        if n and (int(raw.min()) < 0 or int(raw.max()) >= MAX_STEP):
+            raise InvalidArgument(f"metric {key!r}: steps must be between 0 and 2**62")
+        step_arr = raw.astype(np.int64)
+    if times is None:
+        time_arr = np.full(n, now, dtype=np.float64)
+    else:
+        rawt = _column(key, "times", times, n)
+        if rawt.dtype.kind not in "iuf" or not bool(np.all(np.isfinite(rawt))):
+            raise InvalidArgument(
+                f"metric {key!r}: times must be finite numbers (seconds since the epoch)"
+            )
+        time_arr = rawt.astype(np.float64)
+    return step_arr, time_arr, vals.astype(np.float64)
+
+
+def _column(key: str, what: str, data: object, length: int | None = None) -> np.ndarray[Any, Any]:
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(f"metric {key!r}: {what} is not an array of numbers ({exc})") from exc
+    if arr.ndim != 1:
+        raise InvalidArgument(
+            f"metric {key!r}: {what} must be one-dimensional, got shape {arr.shape}"
+        )
+    if length is not None and arr.shape[0] != length:
+        raise InvalidArgument(
+            f"metric {key!r}: {what} has {arr.shape[0]} entries but values has {length}"
+        )
+    return arr
+
+
 def config_value(path: str, value: Any) -> Any:
     """A JSON-able copy of a config value, or InvalidArgument naming the key and type."""
     if value is None or isinstance(value, bool | str):

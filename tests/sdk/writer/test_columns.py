@@ -23,3 +23,18 @@ def test_rows_with_different_keys_keep_their_own_steps() -> None:
     assert cols["acc"].steps.tolist() == [1, 2]
     assert cols["lr"].steps.tolist() == [2]
     assert cols["acc"].values.tolist() == [0.7, 0.8]
+
+
+def test_whole_series_keep_their_place_among_rows() -> None:
+    import numpy as np
+
+    from headway.entities import Series
+    from headway.sdk.writer.writer import _columns_with_series
+
+    whole = Series("loss", np.array([5, 6]), np.array([3.0, 4.0]), np.array([0.2, 0.1]))
+    other = Series("acc", np.array([0]), np.array([3.0]), np.array([0.9]))
+    items = [0, 1.0, {"loss": 1.0}, -1, 0.0, whole, 1, 2.0, {"loss": 0.5}, -1, 0.0, other]
+    merged = _columns_with_series(items)
+    assert merged["loss"].steps.tolist() == [0, 5, 6, 1]
+    assert merged["loss"].values.tolist() == [1.0, 0.2, 0.1, 0.5]
+    assert merged["acc"].values.tolist() == [0.9]

@@ -1,13 +1,13 @@
 """The run's background writer: bounded, ordered, batching, spool first.
 
-The training thread only appends ``(step, time, values)`` rows to a deque (thread-safe
-without a lock). One writer thread per run drains it every ``flush_interval`` seconds
-into a columnar ``LogBatch`` — which also carries whatever else changed meanwhile: the
-run's creation, attribute and config changes, summary values, console lines, files, and
-finally its end — appends it to the spool, and ships spool records to the backend
-strictly in order. A short run is therefore a single batch and a single transaction.
-A backend failure never reaches the user: one warning, the records stay in the spool,
-and shipping resumes with backoff until ``close()``.
+The training thread only appends ``step, time, values`` to a deque (thread-safe without
+a lock; see ``RunWriter.rows``). One writer thread per run drains it every
+``flush_interval`` seconds into a columnar ``LogBatch`` — which also carries whatever
+else changed meanwhile: the run's creation, attribute and config changes, summary
+values, console lines, files, and finally its end — appends it to the spool, and ships
+spool records to the backend strictly in order. A short run is therefore a single batch
+and a single transaction. A backend failure never reaches the user: one warning, the
+records stay in the spool, and shipping resumes with backoff until ``close()``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +31,15 @@ from headway.sdk.writer.spool import Record, SpoolWriter, read_records, write_ac
 log = logging.getLogger("headway")
 
 Row = tuple[int, float, dict[str, float]]
+#: Items one logged row occupies in ``RunWriter.rows``: its step, time and values.
+ROW_WIDTH = 3
 #: Rows held in memory before ``log()`` waits for the writer (about 100 MB at 10 keys).
 MAX_PENDING_ROWS = 200_000
 #: Past this many pending rows, ``log()`` wakes the writer instead of letting it sleep
 #: out its interval, so a fast loop is drained in slices before it hits the limit.
 BUSY_ROWS = 32_768
+#: ``len(rows)`` beyond which ``log()`` nudges the writer (rows are stored flat).
+BUSY_ITEMS = BUSY_ROWS * ROW_WIDTH
 #: Records kept in memory for shipping; older unshipped ones are re-read from the spool.
 MAX_UNSHIPPED_IN_MEMORY = 256
 _PERMANENT = (InvalidArgument, NotFound, Conflict, AlreadyExists)
@@ -57,8 +60,16 @@ class RunWriter:
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.run_id = run_id
-        self.rows: collections.deque[Row] = collections.deque()
+        # Rows are stored flat — ``rows.extend((step, time, values))`` — not as tuples:
+        # a million live tuples make the cyclic GC rescan them over and over (it doubled
+        # the cost of ``log()``), while ints, floats and dicts of floats are not tracked.
+        # ``deque.extend`` of a tuple runs in C under the GIL, so a row is never split
+        # between threads and ``len(rows)`` is always a multiple of ``ROW_WIDTH``.
+        self.rows: collections.deque[Any] = collections.deque()
         self.console: collections.deque[ConsoleLine] = collections.deque()
+        # Whole series (``put_series``) wait in ``rows`` too, keeping their place among
+        # the rows; this counts them so the usual batch without one needs no search.
+        self._whole_series = 0
         self.on_metrics: Callable[[dict[str, Series]], None] | None = None
         self._lock = threading.Lock()
         # What rides in the next batch besides the rows (guarded by _lock).
@@ -96,7 +107,7 @@ class RunWriter:
         """Wake the writer early; block (backpressure) only past ``MAX_PENDING_ROWS``."""
         if not self._wake.is_set():
             self._wake.set()
-        if len(self.rows) > MAX_PENDING_ROWS:
+        if len(self.rows) > MAX_PENDING_ROWS * ROW_WIDTH:
             self.wait_for_room()
 
     def wait_for_room(self) -> None:
@@ -104,8 +115,15 @@ class RunWriter:
         self._wake.set()
         with self._drained:
             self._drained.wait_for(
-                lambda: len(self.rows) < MAX_PENDING_ROWS // 2 or self._stop, 5.0
+                lambda: len(self.rows) < MAX_PENDING_ROWS * ROW_WIDTH // 2 or self._stop, 5.0
             )
+
+    def put_series(self, series: Series) -> None:
+        """A whole series logged at once (``Run.log_series``), in order among the rows."""
+        with self._lock:
+            self.rows.extend((-1, 0.0, series))
+            self._whole_series += 1
+        self._wake.set()
 
     def update(self, **fields: Any) -> None:
         """Change run attributes (name, tags, notes, metadata…) in the next batch."""
@@ -194,8 +212,9 @@ class RunWriter:
 
     def _spool_batch(self, *, force: bool = False) -> None:
         rows = self.rows
-        n = len(rows)
         with self._lock:
+            n = len(rows) - len(rows) % ROW_WIDTH  # whole rows only, should the GIL not hold
+            whole, self._whole_series = self._whole_series, 0
             create, self._create = self._create, None
             update, self._update = self._update, {}
             files, self._files = self._files, {}
@@ -203,12 +222,13 @@ class RunWriter:
             config, self._config = self._config, {}
             finish, self._finish = self._finish, None
         console = [self.console.popleft() for _ in range(len(self.console))]
-        if not (n or create or update or files or summary or config or console or finish or force):
+        pending = n or create or update or files or summary or config or console
+        if not (pending or finish or force):
             return
         taken = [rows.popleft() for _ in range(n)]
         with self._drained:
             self._drained.notify_all()
-        metrics = _columns(taken)
+        metrics = _columns_with_series(taken) if whole else _columns_flat(taken)
         if metrics and self.on_metrics is not None:
             self.on_metrics(metrics)
         batch = LogBatch(
@@ -274,10 +294,14 @@ class RunWriter:
 
 def _columns(rows: list[Row]) -> dict[str, Series]:
     """Rows of dicts → one columnar series per key, keeping every point's step and time."""
-    if not rows:
+    return _columns_flat([item for row in rows for item in row])
+
+
+def _columns_flat(items: list[Any]) -> dict[str, Series]:
+    """Flat ``step, time, values, step, time, values…`` → one columnar series per key."""
+    if not items:
         return {}
-    # itemgetter maps run at C speed; zip(*rows) would build a 200k-argument call.
-    dicts = list(map(itemgetter(2), rows))
+    dicts: list[dict[str, float]] = items[2::ROW_WIDTH]
     keys = list(dicts[0])
     # Fast path: every row has the same keys (the usual training loop). Equal lengths
     # plus no KeyError below prove it; the comprehensions run at C speed.
@@ -287,19 +311,46 @@ def _columns(rows: list[Row]) -> dict[str, Series]:
         except KeyError:
             pass
         else:
-            n = len(rows)
-            step_array = np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=n)
-            time_array = np.fromiter(map(itemgetter(1), rows), dtype=np.float64, count=n)
+            step_array = np.array(items[0::ROW_WIDTH], dtype=np.int64)
+            time_array = np.array(items[1::ROW_WIDTH], dtype=np.float64)
             return {
                 key: Series(key, step_array, time_array, np.array(values, dtype=np.float64))
                 for key, values in columns.items()
             }
-    return _columns_mixed(rows)
+    return _columns_mixed(items[0::ROW_WIDTH], items[1::ROW_WIDTH], dicts)
 
 
-def _columns_mixed(rows: list[Row]) -> dict[str, Series]:
+def _columns_with_series(items: list[Any]) -> dict[str, Series]:
+    """Like ``_columns_flat`` where some entries are whole ``Series``: points stay in the
+    order they were logged."""
+    parts: dict[str, list[Series]] = {}
+    start = 0
+    for i, entry in enumerate(items[2::ROW_WIDTH]):
+        if type(entry) is Series:
+            for key, col in _columns_flat(items[start * ROW_WIDTH : i * ROW_WIDTH]).items():
+                parts.setdefault(key, []).append(col)
+            parts.setdefault(entry.key, []).append(entry)
+            start = i + 1
+    for key, col in _columns_flat(items[start * ROW_WIDTH :]).items():
+        parts.setdefault(key, []).append(col)
+    return {
+        key: cols[0]
+        if len(cols) == 1
+        else Series(
+            key,
+            np.concatenate([c.steps for c in cols]),
+            np.concatenate([c.times for c in cols]),
+            np.concatenate([c.values for c in cols]),
+        )
+        for key, cols in parts.items()
+    }
+
+
+def _columns_mixed(
+    steps: list[int], times: list[float], dicts: list[dict[str, float]]
+) -> dict[str, Series]:
     cols: dict[str, tuple[list[int], list[float], list[float]]] = {}
-    for step, t, values in rows:
+    for step, t, values in zip(steps, times, dicts, strict=True):
         for key, value in values.items():
             col = cols.get(key)
             if col is None:
