@@ -25,7 +25,7 @@ from headway.store.sql.models import (
     RunSummaryRow,
     RunTagRow,
 )
-from headway.store.sql.search import build_search, count_matching
+from headway.store.sql.search import build_search, count_matching, prepared_search
 
 DAY0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
 
@@ -389,3 +389,27 @@ def test_bad_input_raises_before_any_query(
 ) -> None:
     with pytest.raises(InvalidArgument, match=fragment):
         build_search(1, expr, tuple(order), False)
+
+
+def test_prepared_page_matches_the_core_query(engine: Engine, project_id: int) -> None:
+    expr, order = 'config.optimizer.lr < 0.01 and tags contains "baseline"', ("-summary.val/auc",)
+    page_query, count_query = prepared_search(engine.dialect, project_id, expr, order, False)
+    expected = search(engine, project_id, expr, list(order))
+    with Session(engine) as session:
+        page = page_query.all(session, page_limit=2, page_offset=1)
+        assert [row[0] for row in page] == expected[1:3]
+        assert {row[1] for row in page} == {len(expected)}  # the window count: every match
+        assert page_query.all(session, page_limit=2, page_offset=10) == []
+        assert count_query.all(session) == [(len(expected),)]
+
+
+def test_config_filter_is_answered_from_the_index(engine: Engine, project_id: int) -> None:
+    page_query, _ = prepared_search(engine.dialect, project_id, "config.seed < 3", (), False)
+    with engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + page_query.sql, page_query.params({})
+            )
+        )
+    assert "COVERING INDEX ix_run_params_key_num" in plan, plan

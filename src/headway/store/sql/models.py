@@ -73,7 +73,8 @@ class RunTagRow(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(256), primary_key=True)
 
-    __table_args__ = (Index("ix_run_tags_tag", "tag"),)
+    # Each search index ends with run_id: a filter is then answered from the index alone.
+    __table_args__ = (Index("ix_run_tags_tag", "tag", "run_id"),)
 
 
 class RunParamRow(Base):
@@ -89,8 +90,8 @@ class RunParamRow(Base):
     value_str: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_run_params_key_num", "key", "value_num"),
-        Index("ix_run_params_key_str", "key", "value_str"),
+        Index("ix_run_params_key_num", "key", "value_num", "run_id"),
+        Index("ix_run_params_key_str", "key", "value_str", "run_id"),
     )
 
 
@@ -115,7 +116,7 @@ class RunSummaryRow(Base):
     finite_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     last_step: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_run_summary_key_num", "key", "value_num"),)
+    __table_args__ = (Index("ix_run_summary_key_num", "key", "value_num", "run_id"),)
 
 
 class MetricChunkRow(Base):

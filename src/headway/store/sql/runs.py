@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, bindparam, delete, func, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from headway.entities import Project, Run, RunState
@@ -20,6 +22,7 @@ from headway.store.sql.models import (
     RunSummaryRow,
     RunTagRow,
 )
+from headway.store.sql.raw import Prepared, as_datetime, as_json
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -126,48 +129,37 @@ def summary_value(row: Any) -> Any:
     return row.last
 
 
-def run_rows_by_id(session: Session, ids: Sequence[str]) -> dict[str, Any]:
-    """Run rows as plain tuples with the ORM attribute names (cheaper than entities)."""
-    columns = [
-        getattr(RunRow, name).label(name)
-        for name in RunRow.__mapper__.columns.keys()  # noqa: SIM118
-    ]
-    stmt = select(*columns).where(RunRow.id.in_(ids))
-    return {row.id: row for row in session.connection().execute(stmt)}
+_RUN_FIELDS = tuple(RunRow.__mapper__.columns.keys())
+_DATETIME_AT = tuple(
+    _RUN_FIELDS.index(name)
+    for name in ("created_at", "updated_at", "finished_at", "heartbeat_at", "deleted_at")
+)
+_ID_AT = _RUN_FIELDS.index("id")
+_JSON_AT = tuple(_RUN_FIELDS.index(name) for name in ("config", "run_metadata"))
+#: A run row as plain values, with the ORM attribute names (cheaper than entities).
+RunRecord = NamedTuple(  # type: ignore[misc]
+    "RunRecord", [(name, Any) for name in _RUN_FIELDS]
+)
 
 
-def load_runs(
-    session: Session,
-    rows: Sequence[Any],
-    *,
-    columns: Sequence[str] | None = None,
-    project_names: Mapping[int, str] | None = None,
-) -> list[Run]:
-    """Entities for ``rows`` in order; ``columns`` (``config.x``, ``summary.y``) projects."""
-    if not rows:
-        return []
-    # The reads below go to the connection directly (no ORM autoflush): write pending
-    # changes of this session first so the entity reflects them.
-    session.flush()
-    ids = [r.id for r in rows]
-    wanted = {r.project_id for r in rows}
-    projects = dict(project_names or {})
-    if not wanted <= projects.keys():
-        projects.update(
-            session.connection()
-            .execute(select(ProjectRow.id, ProjectRow.name).where(ProjectRow.id.in_(wanted)))
-            .all()
-        )
-    tags: dict[str, list[str]] = {}
-    for run_id, tag in session.connection().execute(
-        select(RunTagRow.run_id, RunTagRow.tag).where(RunTagRow.run_id.in_(ids))
-    ):
-        tags.setdefault(run_id, []).append(tag)
-    summary_keys = config_keys = None
-    if columns is not None:
-        summary_keys = [c[len("summary.") :] for c in columns if c.startswith("summary.")]
-        config_keys = [c[len("config.") :] for c in columns if c.startswith("config.")]
-    # Plain rows, not ORM objects: a page of runs carries thousands of summary values.
+@functools.lru_cache(maxsize=64)
+def _rows_by_id(dialect: Dialect, n: int) -> Prepared:
+    columns = [getattr(RunRow, name) for name in _RUN_FIELDS]
+    ids = [bindparam(f"id{i}", "", type_=String) for i in range(n)]
+    return Prepared.of(select(*columns).where(RunRow.id.in_(ids)), dialect)
+
+
+@functools.lru_cache(maxsize=64)
+def _tags_of(dialect: Dialect, n: int) -> Prepared:
+    ids = [bindparam(f"id{i}", "", type_=String) for i in range(n)]
+    return Prepared.of(
+        select(RunTagRow.run_id, RunTagRow.tag).where(RunTagRow.run_id.in_(ids)), dialect
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _summaries_of(dialect: Dialect, n: int, keys: tuple[str, ...] | None) -> Prepared:
+    ids = [bindparam(f"id{i}", "", type_=String) for i in range(n)]
     stmt = select(
         RunSummaryRow.run_id,
         RunSummaryRow.key,
@@ -177,39 +169,97 @@ def load_runs(
         RunSummaryRow.min,
         RunSummaryRow.max,
         RunSummaryRow.sum,
-        RunSummaryRow.count.label("points"),
+        RunSummaryRow.count,
         RunSummaryRow.finite_count,
         RunSummaryRow.last_step,
     ).where(RunSummaryRow.run_id.in_(ids))
-    if summary_keys is not None:
-        stmt = stmt.where(RunSummaryRow.key.in_(summary_keys))
+    if keys is not None:
+        stmt = stmt.where(
+            RunSummaryRow.key.in_([bindparam(f"k{i}", "", type_=String) for i in range(len(keys))])
+        )
+    return Prepared.of(stmt, dialect)
+
+
+def _id_params(ids: Sequence[str]) -> dict[str, str]:
+    return {f"id{i}": run_id for i, run_id in enumerate(ids)}
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    # Bounded IN lists: SQLite caps host parameters, and few distinct sizes stay cached.
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def run_rows_by_id(session: Session, ids: Sequence[str]) -> dict[str, RunRecord]:
+    """Run rows keyed by id, as :data:`RunRecord` tuples with decoded values."""
+    dialect = session.get_bind().dialect
+    out: dict[str, RunRecord] = {}
+    for part in _chunks(ids):
+        for raw in _rows_by_id(dialect, len(part)).all(session, **_id_params(part)):
+            values = list(raw)
+            for i in _DATETIME_AT:
+                values[i] = as_datetime(values[i])
+            for i in _JSON_AT:
+                values[i] = as_json(values[i])
+            out[values[_ID_AT]] = RunRecord._make(values)
+    return out
+
+
+def load_runs(
+    session: Session,
+    rows: Sequence[Any],
+    *,
+    columns: Sequence[str] | None = None,
+    project_names: Mapping[int, str] | None = None,
+) -> list[Run]:
+    """Entities for ``rows`` in order; ``columns`` (``config.x``, ``summary.y``) projects.
+
+    ``rows`` are ORM ``RunRow`` objects or :data:`RunRecord` tuples.
+    """
+    if not rows:
+        return []
+    # The reads below go to the connection directly (no ORM autoflush): write pending
+    # changes of this session first so the entity reflects them.
+    session.flush()
+    dialect = session.get_bind().dialect
+    ids = [r.id for r in rows]
+    wanted = {r.project_id for r in rows}
+    projects = dict(project_names or {})
+    if not wanted <= projects.keys():
+        projects.update(
+            session.connection()
+            .execute(select(ProjectRow.id, ProjectRow.name).where(ProjectRow.id.in_(wanted)))
+            .all()
+        )
+    summary_keys = config_keys = None
+    if columns is not None:
+        summary_keys = tuple(c[len("summary.") :] for c in columns if c.startswith("summary."))
+        config_keys = [c[len("config.") :] for c in columns if c.startswith("config.")]
+    tags: dict[str, list[str]] = {}
     summaries: dict[str, dict[str, Any]] = {}
     metrics: dict[str, dict[str, dict[str, Any]]] = {}
-    # Core execution and tuple unpacking: this loop runs once per summary value of a page.
-    for (
-        run_id,
-        key,
-        user,
-        num,
-        last,
-        lo,
-        hi,
-        total,
-        points,
-        finite,
-        step,
-    ) in session.connection().execute(stmt):
-        fallback = num if num is not None else last
-        summaries.setdefault(run_id, {})[key] = json.loads(user) if user is not None else fallback
-        if points:
-            metrics.setdefault(run_id, {})[key] = {
-                "last": last,
-                "min": lo,
-                "max": hi,
-                "mean": (total / finite) if finite and total is not None else None,
-                "count": points,
-                "step": step,
-            }
+    for part in _chunks(ids):
+        params = _id_params(part)
+        for run_id, tag in _tags_of(dialect, len(part)).all(session, **params):
+            tags.setdefault(run_id, []).append(tag)
+        if summary_keys is not None:
+            params.update({f"k{i}": key for i, key in enumerate(summary_keys)})
+        summary_rows = _summaries_of(dialect, len(part), summary_keys).all(session, **params)
+        # Tuple unpacking in one loop: it runs once per summary value of a page.
+        for run_id, key, user, num, last, lo, hi, total, points, finite, step in summary_rows:
+            fallback = num if num is not None else last
+            summaries.setdefault(run_id, {})[key] = (
+                json.loads(user) if user is not None else fallback
+            )
+            if points:
+                metrics.setdefault(run_id, {})[key] = {
+                    "last": last,
+                    "min": lo,
+                    "max": hi,
+                    "mean": (total / finite) if finite and total is not None else None,
+                    "count": points,
+                    "step": step,
+                }
     out = []
     for r in rows:
         config = r.config or {}

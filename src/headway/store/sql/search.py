@@ -21,9 +21,11 @@ from typing import Any, NoReturn
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
     SQLColumnExpression,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -52,8 +55,9 @@ from headway.entities.filter_expr import (
 )
 from headway.errors import InvalidArgument
 from headway.store.sql.models import RunParamRow, RunRow, RunSummaryRow, RunTagRow
+from headway.store.sql.raw import Prepared
 
-__all__ = ["build_search", "compile_filter", "count_matching", "order_clauses"]
+__all__ = ["build_search", "compile_filter", "count_matching", "order_clauses", "prepared_search"]
 
 KeyedRow = type[RunParamRow] | type[RunSummaryRow]
 
@@ -361,3 +365,18 @@ def build_search(
 def count_matching(stmt: Select[Any]) -> Select[int]:
     """Count the rows ``stmt`` (from :func:`build_search`) would return, ignoring its order."""
     return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+@functools.lru_cache(maxsize=256)
+def prepared_search(
+    dialect: Dialect, project_id: int, expr: str, order: tuple[str, ...], include_deleted: bool
+) -> tuple[Prepared, Prepared]:
+    """The page query — ids plus a window count of all matches, with ``page_limit`` and
+    ``page_offset`` parameters — and the count query for a page past the end."""
+    ids_query = build_search(project_id, expr, order, include_deleted)
+    page = (
+        ids_query.add_columns(func.count().over().label("total"))
+        .limit(bindparam("page_limit", 50, type_=Integer))
+        .offset(bindparam("page_offset", 0, type_=Integer))
+    )
+    return Prepared.of(page, dialect), Prepared.of(count_matching(ids_query), dialect)

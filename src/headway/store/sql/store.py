@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from headway.entities import ConsoleLine, Project, Run, RunState, Series
@@ -318,22 +318,20 @@ class SqlStore:
         include_deleted: bool,
         columns: Sequence[str] | None,
     ) -> tuple[list[Run], int]:
-        from headway.store.sql.search import build_search, count_matching
+        from headway.store.sql.search import prepared_search
 
         with self.db.read() as s:
             project_id = self._project_ids.get(project)
             if project_id is None:
                 # Projects are never renamed or removed, so the id can be remembered.
                 project_id = self._project_ids[project] = run_rows.find_project(s, project).id
-            ids_query = build_search(project_id, expr, tuple(order), include_deleted)
+            page_query, count_query = prepared_search(
+                self.db.engine.dialect, project_id, expr, tuple(order), include_deleted
+            )
             # One query for the page and the total (a window count before LIMIT).
-            page = s.execute(
-                ids_query.add_columns(func.count().over().label("total"))
-                .limit(limit)
-                .offset(offset)
-            ).all()
+            page = page_query.all(s, page_limit=limit, page_offset=offset)
             # An empty page (past the end) has no window count; count separately.
-            total = int(page[0].total) if page else int(s.scalar(count_matching(ids_query)) or 0)
+            total = int(page[0][1]) if page else int(count_query.all(s)[0][0] or 0)
             ids = [row[0] for row in page]
             rows = run_rows.run_rows_by_id(s, ids)
             ordered = [rows[i] for i in ids if i in rows]
