@@ -31,6 +31,11 @@ from headway.entities import (
 
 
 class BaseBackend(abc.ABC):
+    #: The most metric points a run's writer puts in one batch for this backend. Batches
+    #: are split at this size, so every batch fits the server's request cap and one
+    #: request never holds the server for long.
+    max_batch_points: int = 1_048_576
+
     # -- projects -----------------------------------------------------------------------
     @abc.abstractmethod
     def list_projects(self) -> list[Project]:

@@ -120,10 +120,20 @@ class RunWriter:
 
     def put_series(self, series: Series) -> None:
         """A whole series logged at once (``Run.log_series``), in order among the rows."""
+        size = self.max_batch_points
         with self._lock:
-            self.rows.extend((-1, 0.0, series))
-            self._whole_series += 1
+            for start in range(0, len(series), size):
+                part = slice(start, start + size)
+                piece = Series(
+                    series.key, series.steps[part], series.times[part], series.values[part]
+                )
+                self.rows.extend((-1, 0.0, piece))
+                self._whole_series += 1
         self._wake.set()
+
+    @property
+    def max_batch_points(self) -> int:
+        return self.backend.max_batch_points if self.backend else BaseBackend.max_batch_points
 
     def update(self, **fields: Any) -> None:
         """Change run attributes (name, tags, notes, metadata…) in the next batch."""
@@ -205,29 +215,48 @@ class RunWriter:
             op = {"op": "resume"}
             self._remember(Record(self.spool.append_op(op), 1, op=op))
         idle = time.monotonic() - self._last_batch_time >= self.heartbeat_interval
-        self._spool_batch(force=idle)  # when idle, an empty batch is the heartbeat
-        self._ship()
+        # When idle, an empty batch is the heartbeat. A drain larger than one batch goes
+        # out as several, before any flush waiter is told it is done.
+        more = True
+        while more:
+            more = self._spool_batch(force=idle)
+            self._ship()
+            idle = False
         for event in waiters:
             event.set()
 
-    def _spool_batch(self, *, force: bool = False) -> None:
+    def _spool_batch(self, *, force: bool = False) -> bool:
+        """Spool one batch; True when rows beyond one batch's size are still waiting."""
         rows = self.rows
+        split = False
         with self._lock:
             n = len(rows) - len(rows) % ROW_WIDTH  # whole rows only, should the GIL not hold
-            whole, self._whole_series = self._whole_series, 0
+            if n:
+                # Split a large drain by the backend's batch size, estimated from the
+                # first row's width.
+                per_row = max(1, len(rows[2]))
+                most = max(1, self.max_batch_points // per_row) * ROW_WIDTH
+                split = n > most
+                n = min(n, most)
+            maybe_whole = self._whole_series > 0
             create, self._create = self._create, None
             update, self._update = self._update, {}
             files, self._files = self._files, {}
             summary, self._summary = self._summary, {}
             config, self._config = self._config, {}
-            finish, self._finish = self._finish, None
+            # The run's end rides only with its last rows.
+            finish, self._finish = (None, self._finish) if split else (self._finish, None)
         console = [self.console.popleft() for _ in range(len(self.console))]
         pending = n or create or update or files or summary or config or console
         if not (pending or finish or force):
-            return
+            return False
         taken = [rows.popleft() for _ in range(n)]
         with self._drained:
             self._drained.notify_all()
+        whole = sum(type(e) is Series for e in taken[2::ROW_WIDTH]) if maybe_whole else 0
+        if whole:
+            with self._lock:
+                self._whole_series -= whole
         metrics = _columns_with_series(taken) if whole else _columns_flat(taken)
         if metrics and self.on_metrics is not None:
             self.on_metrics(metrics)
@@ -246,6 +275,7 @@ class RunWriter:
         self._seq += 1
         self._last_batch_time = time.monotonic()
         self._remember(Record(self.spool.append_batch(batch), 2, batch=batch))
+        return split
 
     def _remember(self, record: Record) -> None:
         if self.backend is None:

@@ -62,7 +62,8 @@ class RunRow(Base):
     last_batch_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=-1)
 
     __table_args__ = (
-        Index("ix_runs_project_created", "project_id", "created_at"),
+        # Covers listing a project's live runs newest first without reading the rows.
+        Index("ix_runs_project_created", "project_id", "created_at", "deleted_at", "id"),
         Index("ix_runs_state_heartbeat", "state", "heartbeat_at"),
     )
 
