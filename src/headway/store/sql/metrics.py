@@ -74,7 +74,7 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
     )
     last_chunks = {
         row.key: row
-        for row in session.execute(
+        for row in session.connection().execute(
             select(
                 MetricChunkRow.id,
                 MetricChunkRow.key,
@@ -122,16 +122,16 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
             next_seq += 1
     if updates:
         table = cast(Table, MetricChunkRow.__table__)
-        session.execute(
+        session.connection().execute(
             update(table).where(table.c.id == bindparam("chunk_id")),
             updates,
         )
     if inserts:
-        session.execute(insert(MetricChunkRow), inserts)
-        session.execute(insert(MetricSketchRow), new_sketches)
+        session.connection().execute(insert(MetricChunkRow), inserts)
+        session.connection().execute(insert(MetricSketchRow), new_sketches)
     if changed_sketches:
         sketches = cast(Table, MetricSketchRow.__table__)
-        session.execute(
+        session.connection().execute(
             update(sketches).where(
                 sketches.c.run_id == bindparam("s_run"),
                 sketches.c.key == bindparam("s_key"),
@@ -214,7 +214,7 @@ def update_metric_summaries(
     columns = [table.c[name] for name in ("key", *_SUMMARY_FIELDS)]
     existing = {
         row.key: SimpleNamespace(**row._asdict())
-        for row in session.execute(
+        for row in session.connection().execute(
             select(*columns).where(
                 table.c.run_id == run_id,
                 table.c.key.in_(list(series_by_key)),
@@ -251,9 +251,9 @@ def update_metric_summaries(
         else:
             updates.append({"row_run": run_id, "row_key": key, **values_out})
     if inserts:
-        session.execute(insert(RunSummaryRow), inserts)
+        session.connection().execute(insert(RunSummaryRow), inserts)
     if updates:
-        session.execute(
+        session.connection().execute(
             update(table).where(
                 table.c.run_id == bindparam("row_run"),
                 table.c.key == bindparam("row_key"),
