@@ -204,7 +204,9 @@ def _start_capture(run: Run, writer: RunWriter, settings: Settings) -> None:
 
         counter = iter(range(sys.maxsize))
         sampler = SystemMetricsSampler(
-            settings.system_metrics_interval, lambda values: run._log_system(values, next(counter))
+            settings.system_metrics_interval,
+            lambda values: run._log_system(values, next(counter)),
+            baselines_now=False,
         )
         sampler.start()
         run._closers.append(sampler.stop)

@@ -10,6 +10,7 @@ from typing import Any
 import psutil
 import pytest
 
+from headway.sdk.capture import system_metrics
 from headway.sdk.capture.system_metrics import SystemMetricsSampler
 
 ALWAYS = {
@@ -156,6 +157,8 @@ def fake_nvml(calls: list[str]) -> Any:
 def test_gpu_metrics_through_nvml(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     monkeypatch.setitem(sys.modules, "pynvml", fake_nvml(calls))
+    # An earlier sampler in this process may have found no pynvml and remembered it.
+    monkeypatch.setattr(system_metrics, "_NVML_MISSING", False)
     samples: list[dict[str, float]] = []
     sampler = SystemMetricsSampler(0.05, samples.append)
 
@@ -174,3 +177,24 @@ def test_gpu_metrics_through_nvml(monkeypatch: pytest.MonkeyPatch) -> None:
     assert values["system/gpu.1.util"] == 41
     assert "system/gpu.1.power_w" not in values  # unsupported, the rest still reported
     assert calls == ["init", "shutdown"]
+
+
+def test_baselines_can_be_left_to_the_sampling_thread() -> None:
+    samples: list[dict[str, float]] = []
+    sampler = SystemMetricsSampler(0.1, samples.append, baselines_now=False)
+    sampler.start()
+    try:
+        assert wait_for(lambda: len(samples) >= 1)
+    finally:
+        sampler.stop()
+    assert 0 <= samples[0]["system/cpu_percent"] <= 100
+    assert samples[0]["system/disk_read_mb"] >= 0
+
+
+def test_a_missing_pynvml_is_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # import raises ImportError
+    monkeypatch.setattr(system_metrics, "_NVML_MISSING", False)
+    sampler = SystemMetricsSampler(1.0, lambda _: None)
+    sampler.start()
+    sampler.stop()
+    assert system_metrics._NVML_MISSING

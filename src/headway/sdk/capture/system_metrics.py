@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -30,6 +32,12 @@ class _Counters(NamedTuple):
     net_recv: int
 
 
+#: Baselines younger than this are not taken again when sampling starts.
+_FRESH_BASELINE_S = 1.0
+#: Without fresh baselines, the sampling thread takes them this long after it starts.
+_SETTLE_S = 0.5
+
+
 class SystemMetricsSampler:
     """Calls ``emit(sample())`` every ``interval`` seconds on a daemon thread.
 
@@ -42,25 +50,36 @@ class SystemMetricsSampler:
     with itself.
     """
 
-    def __init__(self, interval: float, emit: Callable[[dict[str, float]], None]) -> None:
+    def __init__(
+        self,
+        interval: float,
+        emit: Callable[[dict[str, float]], None],
+        *,
+        baselines_now: bool = True,
+    ) -> None:
+        """``baselines_now=False`` leaves the baselines to the sampling thread's start:
+        reading the counters costs a few ms of /proc that ``headway.init`` should not
+        wait for."""
         if interval <= 0:
             raise ValueError(f"interval must be positive, got {interval}")
         self.interval = interval
         self._emit = emit
-        self._process = psutil.Process()
+        self._process = _this_process()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned = False
         self._nvml: Any = None
         self._nvml_tried = False
         self._gpu_handles: list[Any] = []
-        self._reset_baselines()
+        self._baseline_at = -math.inf
+        if baselines_now:
+            self._reset_baselines()
 
     def start(self) -> None:
         """Start sampling; the first sample comes one interval later. No-op if running."""
         if self._thread is not None and self._thread.is_alive():
             return
-        self._reset_baselines()
+        self._fresh_start = time.monotonic() - self._baseline_at > _FRESH_BASELINE_S
         self._start_nvml()
         self._stop.clear()
         self._thread = threading.Thread(
@@ -79,6 +98,8 @@ class SystemMetricsSampler:
 
     def sample(self) -> dict[str, float]:
         """One sample of every available metric, keyed ``system/<name>``."""
+        if self._baseline_at == -math.inf:
+            self._reset_baselines()
         values: dict[str, float] = {}
         for part in (self._cpu, self._process_stats, self._memory, self._io, self._gpus):
             try:
@@ -90,7 +111,17 @@ class SystemMetricsSampler:
     # -- the thread -------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.interval
+        if self._fresh_start:
+            # A run that ends within moments never samples: it should not pay for
+            # reading the baselines either.
+            settle = min(_SETTLE_S, self.interval / 2)
+            if self._stop.wait(settle):
+                return
+            self._reset_baselines()
+            wait = self.interval - settle
+        while not self._stop.wait(wait):
+            wait = self.interval
             try:
                 self._emit(self.sample())
             except Exception:  # the training script must never see our failures
@@ -107,6 +138,7 @@ class SystemMetricsSampler:
     # -- probes -----------------------------------------------------------------------------
 
     def _reset_baselines(self) -> None:
+        self._baseline_at = time.monotonic()
         self._last_cpu = psutil.cpu_times()
         self._base = self._counters()
         # The first cpu_percent() of a Process only starts its clock; prime it now so the
@@ -169,13 +201,19 @@ class SystemMetricsSampler:
     # -- GPUs -------------------------------------------------------------------------------
 
     def _start_nvml(self) -> None:
-        if self._nvml_tried:
+        global _NVML_MISSING
+        if self._nvml_tried or _NVML_MISSING:
             return
         self._nvml_tried = True
         try:
             nvml: Any = importlib.import_module("pynvml")
+        except ImportError:  # remembered: a failed import is retried at a cost every run
+            _NVML_MISSING = True
+            logger.debug("pynvml is not installed; no GPU metrics")
+            return
+        try:
             nvml.nvmlInit()
-        except Exception:  # no pynvml, no driver, no GPU: simply no GPU metrics
+        except Exception:  # no driver, no GPU: simply no GPU metrics
             logger.debug("NVML unavailable; no GPU metrics", exc_info=True)
             return
         try:
@@ -234,3 +272,17 @@ def _busy_total(times: Any) -> tuple[float, float]:
     total = sum(v for k, v in fields.items() if k not in {"guest", "guest_nice"})
     idle = fields.get("idle", 0.0) + fields.get("iowait", 0.0)
     return total - idle, total
+
+
+_PROCESS: tuple[int, psutil.Process] | None = None
+_NVML_MISSING = False
+
+
+def _this_process() -> psutil.Process:
+    """This process's ``psutil.Process``, made once per PID (a fork gets its own): building
+    one reads /proc each time, and every run of a process samples the same one."""
+    global _PROCESS
+    pid = os.getpid()
+    if _PROCESS is None or _PROCESS[0] != pid:
+        _PROCESS = (pid, psutil.Process(pid))
+    return _PROCESS[1]
