@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from headway.sdk.writer.writer import _columns
+from typing import Any
+
+from headway.sdk.writer.writer import _columns_flat
+
+
+def _columns(rows: list[tuple[int, float, dict[str, float]]]) -> dict[str, Any]:
+    """The writer's queue holds each row flat: step, time, values."""
+    return _columns_flat([item for row in rows for item in row])
 
 
 def test_same_keys_every_row() -> None:

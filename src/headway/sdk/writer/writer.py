@@ -30,7 +30,6 @@ from headway.sdk.writer.spool import Record, SpoolWriter, read_records, write_ac
 
 log = logging.getLogger("headway")
 
-Row = tuple[int, float, dict[str, float]]
 #: Items one logged row occupies in ``RunWriter.rows``: its step, time and values.
 ROW_WIDTH = 3
 #: Rows held in memory before ``log()`` waits for the writer (about 100 MB at 10 keys).
@@ -320,11 +319,6 @@ class RunWriter:
         if not self._warned:
             self._warned = True
             self._warn(message)
-
-
-def _columns(rows: list[Row]) -> dict[str, Series]:
-    """Rows of dicts → one columnar series per key, keeping every point's step and time."""
-    return _columns_flat([item for row in rows for item in row])
 
 
 def _columns_flat(items: list[Any]) -> dict[str, Series]:
