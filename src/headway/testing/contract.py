@@ -21,6 +21,7 @@ from headway.entities import (
     ConsoleLine,
     LogBatch,
     RunCreate,
+    RunFinish,
     RunState,
     RunUpdate,
     SearchQuery,
@@ -210,6 +211,60 @@ class BackendContract:
         defs = [{"pattern": "val/*", "step_metric": "epoch", "summary": "max"}]
         backend.update_run(run.id, RunUpdate(metadata={"metric_defs": defs}))
         assert backend.get_run(run.id).summary["val/acc"] == 0.9
+
+    def test_one_batch_creates_changes_logs_and_finishes(self, backend: BaseBackend) -> None:
+        run_id = "allinone01"
+        defs = [{"pattern": "val/*", "summary": "max"}]
+        first = LogBatch(
+            seq=0,
+            create=RunCreate(project="p", id=run_id, config={"lr": 0.1}, tags=("a",)),
+            update=RunUpdate(tags=("b", "c"), metadata={"metric_defs": defs, "host": "x"}),
+            config={"depth": 4},
+            metrics={"val/acc": series("val/acc", [0, 1, 2], [0.5, 0.9, 0.7])},
+            summary={"val/acc": None, "note": "kept"},
+            console=[ConsoleLine(1.0, "stdout", "hello")],
+            files={"code/train.py": b"v1"},
+            time=time.time(),
+        )
+        assert backend.log_batch(run_id, first)
+        second = LogBatch(
+            seq=1,
+            metrics={"val/acc": series("val/acc", [3], [0.95])},
+            files={"code/train.py": b"v2"},
+            finish=RunFinish(state=RunState.FINISHED, exit_code=0),
+            time=time.time(),
+        )
+        assert backend.log_batch(run_id, second)
+        assert not backend.log_batch(run_id, second)  # a re-sent batch changes nothing
+        got = backend.get_run(run_id)
+        assert got.state is RunState.FINISHED and got.exit_code == 0
+        assert got.config == {"lr": 0.1, "depth": 4}
+        assert got.tags == ("b", "c")
+        assert got.metadata["host"] == "x"
+        assert got.summary["val/acc"] == 0.95  # the "max" rule over both batches
+        assert got.summary["note"] == "kept"
+        assert got.metrics["val/acc"]["count"] == 4
+        assert got.last_step == 3
+        assert backend.get_file(run_id, "code/train.py") == b"v2"
+        assert [c.text for c in backend.get_console(run_id)] == ["hello"]
+        page = backend.search_runs(SearchQuery(project="p", filter="config.depth = 4"))
+        assert [r.id for r in page.runs] == [run_id]
+
+    def test_rule_change_and_points_in_one_batch(self, backend: BaseBackend) -> None:
+        run = backend.create_run(RunCreate(project="p"))
+        backend.log_batch(run.id, batch(0, loss=([0, 1], [3.0, 1.0])))
+        both = LogBatch(
+            seq=1,
+            update=RunUpdate(metadata={"metric_defs": [{"pattern": "loss", "summary": "min"}]}),
+            metrics={"loss": series("loss", [2], [2.0])},
+            summary={"acc": 0.5},
+            time=time.time(),
+        )
+        backend.log_batch(run.id, both)
+        got = backend.get_run(run.id)
+        assert got.summary["loss"] == 1.0
+        assert got.metrics["loss"]["last"] == 2.0 and got.metrics["loss"]["count"] == 3
+        assert got.summary["acc"] == 0.5
 
     def test_console_and_files(self, backend: BaseBackend) -> None:
         run = backend.create_run(RunCreate(project="p"))

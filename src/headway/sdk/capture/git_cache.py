@@ -27,8 +27,11 @@ MAX_TRACKED_FILES = 20_000
 def capture_git_cached(path: Path) -> GitInfo | None:
     """Like ``capture_git``, reusing the last capture of the same unchanged tree."""
     folder = path if path.is_dir() else path.parent
-    git_dir = _find_git_dir(folder.resolve())
+    resolved = folder.resolve()
+    git_dir = _find_git_dir(resolved)
     if git_dir is None:
+        if _outside_any_repository(resolved):
+            return None  # what git would answer, without starting it for every run
         return capture_git(path)
     root = git_dir.parent
     with _lock:
@@ -51,6 +54,13 @@ def _find_git_dir(folder: Path) -> Path | None:
         if git.is_dir():  # worktrees and submodules (a .git file) are not cached
             return git
     return None
+
+
+def _outside_any_repository(folder: Path) -> bool:
+    """No ``.git`` entry in ``folder`` or above, and no git environment pointing elsewhere."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return False
+    return not any((candidate / ".git").exists() for candidate in (folder, *folder.parents))
 
 
 def _tracked_files(root: Path) -> tuple[str, ...] | None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import String, Table, bindparam, func, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from headway.entities import Series
@@ -26,6 +28,7 @@ from headway.store.chunks import (
 )
 from headway.store.sketch import sketch
 from headway.store.sql.models import MetricChunkRow, MetricSketchRow, RunSummaryRow
+from headway.store.sql.raw import Prepared, padded, padded_size, with_binds
 
 
 def _sketch_values(series: Series) -> dict[str, Any]:
@@ -57,40 +60,122 @@ def decode_chunk(row: MetricChunkRow | Any, key: str) -> Series:
     return Series(key, decode_steps(row.steps), decode_floats(row.times), decode_floats(row.values))
 
 
-def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> None:
+@functools.lru_cache(maxsize=32)
+def _last_chunks(dialect: Dialect, n: int) -> Prepared:
+    keys = [bindparam(f"k{i}", "", type_=String) for i in range(n)]
+    run = bindparam("run_id", "", type_=String)
+    newest = (
+        select(MetricChunkRow.key, func.max(MetricChunkRow.seq).label("seq"))
+        .where(MetricChunkRow.run_id == run, MetricChunkRow.key.in_(keys))
+        .group_by(MetricChunkRow.key)
+        .subquery()
+    )
+    return Prepared.of(
+        select(
+            MetricChunkRow.id,
+            MetricChunkRow.key,
+            MetricChunkRow.seq,
+            MetricChunkRow.count,
+            MetricChunkRow.steps,
+            MetricChunkRow.times,
+            MetricChunkRow.values,
+        )
+        .join(
+            newest,
+            (MetricChunkRow.key == newest.c.key) & (MetricChunkRow.seq == newest.c.seq),
+        )
+        .where(MetricChunkRow.run_id == run),
+        dialect,
+    )
+
+
+_CHUNK_FIELDS = (
+    "count",
+    "min_step",
+    "max_step",
+    "sorted",
+    "min_value",
+    "max_value",
+    "steps",
+    "times",
+    "values",
+)
+_SKETCH_FIELDS = ("min_step", "max_step", "grid", "sketch")
+
+
+@functools.lru_cache(maxsize=8)
+def _chunk_writes(dialect: Dialect) -> tuple[Prepared, Prepared, Prepared, Prepared]:
+    """Insert and update of chunk rows and of their sketches."""
+    chunks = cast(Table, MetricChunkRow.__table__)
+    sketches = cast(Table, MetricSketchRow.__table__)
+    ids = ("run_id", "key", "seq")
+    return (
+        Prepared.of(insert(chunks).values(with_binds(chunks, (*ids, *_CHUNK_FIELDS))), dialect),
+        Prepared.of(
+            update(chunks)
+            .where(chunks.c.id == bindparam("w_id", 0))
+            .values(with_binds(chunks, _CHUNK_FIELDS, "w_")),
+            dialect,
+        ),
+        Prepared.of(
+            insert(sketches).values(with_binds(sketches, (*ids, *_SKETCH_FIELDS))), dialect
+        ),
+        Prepared.of(
+            update(sketches)
+            .where(
+                *(
+                    sketches.c[name] == bindparam(f"w_{name}", None, type_=sketches.c[name].type)
+                    for name in ids
+                )
+            )
+            .values(with_binds(sketches, _SKETCH_FIELDS, "w_")),
+            dialect,
+        ),
+    )
+
+
+def _prefixed(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"w_{name}": value for name, value in values.items()}
+
+
+def _keyed_rows(
+    cursor: Any,
+    dialect: Dialect,
+    query: Callable[[Dialect, int], Prepared],
+    run_id: str,
+    keys: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` for the run's ``keys``, in IN lists of padded sizes."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(keys), _IN_LIST):
+        part = keys[start : start + _IN_LIST]
+        size = padded_size(len(part))
+        values = {f"k{i}": key for i, key in enumerate(padded(part, size))}
+        out.extend(query(dialect, size).rows(cursor, {"run_id": run_id, **values}))
+    return out
+
+
+#: Keys per IN list; SQLite allows 32,766 host parameters, and few sizes stay compiled.
+_IN_LIST = 512
+
+
+def append_all(
+    cursor: Any, dialect: Dialect, run_id: str, batch: Mapping[str, Series], *, fresh: bool
+) -> None:
     """Append every key's points after its last chunk, filling that chunk first.
 
-    Set-based: one query finds the last chunk of every key in the batch, and new chunks
-    go in with one executemany, so a batch costs a few statements, not a few per key.
+    Set-based: one query finds the last chunk of every key in the batch (none when the
+    run is ``fresh``, created by this batch), and new chunks go in with one executemany,
+    so a batch costs a few driver calls, not a few per key.
     """
     keys = [k for k, s in batch.items() if len(s)]
     if not keys:
         return
-    newest = (
-        select(MetricChunkRow.key, func.max(MetricChunkRow.seq).label("seq"))
-        .where(MetricChunkRow.run_id == run_id, MetricChunkRow.key.in_(keys))
-        .group_by(MetricChunkRow.key)
-        .subquery()
-    )
-    last_chunks = {
-        row.key: row
-        for row in session.connection().execute(
-            select(
-                MetricChunkRow.id,
-                MetricChunkRow.key,
-                MetricChunkRow.seq,
-                MetricChunkRow.count.label("points"),
-                MetricChunkRow.steps,
-                MetricChunkRow.times,
-                MetricChunkRow.values,
-            )
-            .join(
-                newest,
-                (MetricChunkRow.key == newest.c.key) & (MetricChunkRow.seq == newest.c.seq),
-            )
-            .where(MetricChunkRow.run_id == run_id)
-        )
-    }
+    last_chunks = {}
+    if not fresh:
+        last_chunks = {
+            row[1]: row for row in _keyed_rows(cursor, dialect, _last_chunks, run_id, keys)
+        }
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     new_sketches: list[dict[str, Any]] = []
@@ -100,13 +185,19 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
         last = last_chunks.get(key)
         next_seq = 0
         if last is not None:
-            next_seq = last.seq + 1
-            room = CHUNK_POINTS - last.points
+            chunk_id, _, last_seq, points, steps, times, values = last
+            next_seq = last_seq + 1
+            room = CHUNK_POINTS - points
             if room > 0:
-                merged = concat_series(key, [decode_chunk(last, key), _head(pending, room)])
-                updates.append({"chunk_id": last.id, **_chunk_values(merged)})
+                stored = Series(
+                    key, decode_steps(steps), decode_floats(times), decode_floats(values)
+                )
+                merged = concat_series(key, [stored, _head(pending, room)])
+                updates.append({"w_id": chunk_id, **_prefixed(_chunk_values(merged))})
                 changed_sketches.append(
-                    {"s_run": run_id, "s_key": key, "s_seq": last.seq, **_sketch_values(merged)}
+                    _prefixed(
+                        {"run_id": run_id, "key": key, "seq": last_seq, **_sketch_values(merged)}
+                    )
                 )
                 pending = _tail(pending, room)
         for start in range(0, len(pending), CHUNK_POINTS):
@@ -120,25 +211,11 @@ def append_all(session: Session, run_id: str, batch: Mapping[str, Series]) -> No
             inserts.append({**ids, **_chunk_values(part)})
             new_sketches.append({**ids, **_sketch_values(part)})
             next_seq += 1
-    if updates:
-        table = cast(Table, MetricChunkRow.__table__)
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("chunk_id")),
-            updates,
-        )
-    if inserts:
-        session.connection().execute(insert(MetricChunkRow), inserts)
-        session.connection().execute(insert(MetricSketchRow), new_sketches)
-    if changed_sketches:
-        sketches = cast(Table, MetricSketchRow.__table__)
-        session.connection().execute(
-            update(sketches).where(
-                sketches.c.run_id == bindparam("s_run"),
-                sketches.c.key == bindparam("s_key"),
-                sketches.c.seq == bindparam("s_seq"),
-            ),
-            changed_sketches,
-        )
+    insert_chunk, update_chunk, insert_sketch, update_sketch = _chunk_writes(dialect)
+    update_chunk.run_many(cursor, updates)
+    insert_chunk.run_many(cursor, inserts)
+    insert_sketch.run_many(cursor, new_sketches)
+    update_sketch.run_many(cursor, changed_sketches)
 
 
 def _head(series: Series, n: int) -> Series:
@@ -203,36 +280,64 @@ _SUMMARY_FIELDS = (
 )
 
 
+@functools.lru_cache(maxsize=32)
+def _summary_rows(dialect: Dialect, n: int) -> Prepared:
+    table = cast(Table, RunSummaryRow.__table__)
+    keys = [bindparam(f"k{i}", "", type_=String) for i in range(n)]
+    return Prepared.of(
+        select(*(table.c[name] for name in ("key", *_SUMMARY_FIELDS))).where(
+            table.c.run_id == bindparam("run_id", "", type_=String), table.c.key.in_(keys)
+        ),
+        dialect,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _summary_writes(dialect: Dialect) -> tuple[Prepared, Prepared]:
+    table = cast(Table, RunSummaryRow.__table__)
+    return (
+        Prepared.of(
+            insert(table).values(with_binds(table, ("run_id", "key", *_SUMMARY_FIELDS))), dialect
+        ),
+        Prepared.of(
+            update(table)
+            .where(
+                table.c.run_id == bindparam("w_run_id", ""), table.c.key == bindparam("w_key", "")
+            )
+            .values(with_binds(table, _SUMMARY_FIELDS, "w_")),
+            dialect,
+        ),
+    )
+
+
 def update_metric_summaries(
-    session: Session,
+    cursor: Any,
+    dialect: Dialect,
     run_id: str,
     series_by_key: Mapping[str, Series],
     metric_defs: Sequence[Mapping[str, Any]],
+    *,
+    fresh: bool,
 ) -> None:
     """Fold a batch into each key's last/min/max/sum/count with one read and two writes."""
-    table = cast(Table, RunSummaryRow.__table__)
-    columns = [table.c[name] for name in ("key", *_SUMMARY_FIELDS)]
-    existing = {
-        row.key: SimpleNamespace(**row._asdict())
-        for row in session.connection().execute(
-            select(*columns).where(
-                table.c.run_id == run_id,
-                table.c.key.in_(list(series_by_key)),
-            )
-        )
-    }
+    keys = [key for key, series in series_by_key.items() if len(series)]
+    existing = {}
+    if keys and not fresh:
+        existing = {
+            row[0]: SimpleNamespace(**dict(zip(_SUMMARY_FIELDS, row[1:], strict=True)))
+            for row in _keyed_rows(cursor, dialect, _summary_rows, run_id, keys)
+        }
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for key, series in series_by_key.items():
-        if not len(series):
-            continue
+    for key in keys:
+        series = series_by_key[key]
         values = series.values
         not_nan = values[~np.isnan(values)]
         finite = not_nan[np.isfinite(not_nan)]
         row = existing.get(key)
         is_new = row is None
         if row is None:
-            row = SimpleNamespace(key=key, **dict.fromkeys(_SUMMARY_FIELDS))
+            row = SimpleNamespace(**dict.fromkeys(_SUMMARY_FIELDS))
             row.count = row.finite_count = 0
         row.last = _nan_to_none(float(values[-1]))
         row.last_step = int(series.steps[-1])
@@ -249,17 +354,10 @@ def update_metric_summaries(
         if is_new:
             inserts.append({"run_id": run_id, "key": key, **values_out})
         else:
-            updates.append({"row_run": run_id, "row_key": key, **values_out})
-    if inserts:
-        session.connection().execute(insert(RunSummaryRow), inserts)
-    if updates:
-        session.connection().execute(
-            update(table).where(
-                table.c.run_id == bindparam("row_run"),
-                table.c.key == bindparam("row_key"),
-            ),
-            updates,
-        )
+            updates.append(_prefixed({"run_id": run_id, "key": key, **values_out}))
+    insert_rows, update_rows = _summary_writes(dialect)
+    insert_rows.run_many(cursor, inserts)
+    update_rows.run_many(cursor, updates)
 
 
 def set_user_summary(

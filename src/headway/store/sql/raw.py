@@ -11,11 +11,12 @@ Values come back as the driver gives them, so readers use :func:`as_datetime` an
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Table, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -38,7 +39,8 @@ class Prepared:
         assert isinstance(compiled, SQLCompiler)
         processors: dict[str, Callable[[Any], Any]] = {}
         for bind, name in compiled.bind_names.items():
-            proc = bind.type.bind_processor(dialect)
+            # The dialect's implementation: psycopg wraps JSON values, the generic type does not.
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 processors[name] = proc
         positional = compiled.positional and compiled.positiontup is not None
@@ -59,12 +61,46 @@ class Prepared:
 
     def all(self, session: Session, **values: Any) -> list[tuple[Any, ...]]:
         """Every row, as plain tuples, in the session's transaction."""
-        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = cursor_of(session)
         try:
-            cursor.execute(self.sql, self.params(values))
-            return list(cursor.fetchall())
+            return self.rows(cursor, values)
         finally:
             cursor.close()
+
+    def rows(self, cursor: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        cursor.execute(self.sql, self.params(values))
+        return list(cursor.fetchall())
+
+    def run(self, cursor: Any, values: Mapping[str, Any]) -> None:
+        cursor.execute(self.sql, self.params(values))
+
+    def run_many(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            cursor.executemany(self.sql, [self.params(row) for row in rows])
+
+
+def cursor_of(session: Session) -> Any:
+    """A DBAPI cursor on the session's connection, inside its transaction."""
+    return session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def with_binds(table: Table, columns: Iterable[str], prefix: str = "") -> dict[str, Any]:
+    """``{column: bindparam}`` for an INSERT or UPDATE of ``columns`` through :class:`Prepared`.
+
+    Every parameter gets a placeholder default so that the statement compiles without
+    values; ``prefix`` keeps UPDATE parameters from clashing with the SET column names.
+    """
+    return {name: bindparam(prefix + name, None, type_=table.c[name].type) for name in columns}
+
+
+def padded_size(n: int) -> int:
+    """``n`` rounded up to a power of two: IN lists padded to it keep few statements cached."""
+    return 1 << max(n - 1, 0).bit_length()
+
+
+def padded(values: Sequence[Any], size: int) -> list[Any]:
+    """``values`` repeated at the end up to ``size`` (duplicates in IN lists are harmless)."""
+    return [*values, *([values[-1]] * (size - len(values)))]
 
 
 def as_datetime(value: Any) -> datetime | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, bindparam, delete, func, insert, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,6 @@ from headway.entities.config import flatten
 from headway.errors import NotFound
 from headway.store.sql.models import (
     ProjectRow,
-    RunParamRow,
     RunRow,
     RunSummaryRow,
     RunTagRow,
@@ -91,34 +90,6 @@ def get_run_row(session: Session, run_id: str, *, for_update: bool = False) -> R
     if row is None:
         raise NotFound(f"run {run_id!r} does not exist")
     return row
-
-
-def _param_columns(value: Any) -> tuple[float | None, str | None]:
-    if isinstance(value, bool):
-        return float(value), None
-    if isinstance(value, int | float):
-        return float(value), None
-    if isinstance(value, str):
-        return None, value
-    return None, json.dumps(value, sort_keys=True)
-
-
-def write_params(session: Session, run_id: str, config: dict[str, Any]) -> None:
-    """Replace the run's flattened, indexed params with those of ``config``."""
-    session.execute(delete(RunParamRow).where(RunParamRow.run_id == run_id))
-    rows = []
-    for key, value in flatten(config).items():
-        num, text = _param_columns(value)
-        rows.append({"run_id": run_id, "key": key, "value_num": num, "value_str": text})
-    if rows:
-        session.execute(insert(RunParamRow), rows)
-
-
-def write_tags(session: Session, run_id: str, tags: Iterable[str]) -> None:
-    session.execute(delete(RunTagRow).where(RunTagRow.run_id == run_id))
-    rows = [{"run_id": run_id, "tag": t} for t in dict.fromkeys(tags)]
-    if rows:
-        session.execute(insert(RunTagRow), rows)
 
 
 def summary_value(row: Any) -> Any:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from headway.entities import ConsoleLine, Project, Run, RunState, Series
 from headway.errors import AlreadyExists, NotFound
+from headway.store.sql import batch as batch_rows
 from headway.store.sql import metrics as metric_rows
 from headway.store.sql import runs as run_rows
+from headway.store.sql.batch import BatchEffects, ConfigMerge
 from headway.store.sql.engine import Database, make_engine
 from headway.store.sql.models import (
     ConsoleChunkRow,
@@ -22,26 +23,10 @@ from headway.store.sql.models import (
     RunFileRow,
     RunRow,
 )
+from headway.store.sql.raw import cursor_of
 from headway.store.sql.schema import check_schema
 
-ConfigMerge = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class BatchEffects:
-    """Everything a batch changes besides its points, already validated by the service."""
-
-    #: (row values, tags, project) to create the run with when it does not exist.
-    create: tuple[dict[str, Any], tuple[str, ...], str] | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    tags: tuple[str, ...] | None = None
-    metadata: Mapping[str, Any] | None = None
-    summary: Mapping[str, Any] = field(default_factory=dict)
-    config: ConfigMerge | None = None
-    console: Sequence[ConsoleLine] = ()
-    files: Mapping[str, bytes] = field(default_factory=dict)
-    #: Row fields that end the run, applied last.
-    finish: Mapping[str, Any] | None = None
+__all__ = ["BatchEffects", "ConfigMerge", "SqlStore"]
 
 
 class SqlStore:
@@ -92,8 +77,9 @@ class SqlStore:
             row = RunRow(project_id=project_row.id, **row_values)
             s.add(row)
             s.flush()
-            run_rows.write_params(s, row.id, row.config)
-            run_rows.write_tags(s, row.id, tags)
+            cursor = cursor_of(s)
+            batch_rows.write_params(cursor, s.get_bind().dialect, row.id, row.config, replace=False)
+            batch_rows.write_tags(cursor, s.get_bind().dialect, row.id, tags, replace=False)
             run_rows.touch_project(s, project_row.id, row_values["updated_at"])
             return run_rows.load_runs(s, [row])[0]
 
@@ -121,7 +107,9 @@ class SqlStore:
                 if "metric_defs" in metadata:
                     metric_rows.refresh_rules(s, run_id, row.run_metadata["metric_defs"])
             if tags is not None:
-                run_rows.write_tags(s, run_id, tags)
+                batch_rows.write_tags(
+                    cursor_of(s), s.get_bind().dialect, run_id, tags, replace=True
+                )
             row.updated_at = now
             run_rows.touch_project(s, row.project_id, now)
             return run_rows.load_runs(s, [row])[0]
@@ -134,7 +122,9 @@ class SqlStore:
         def work(s: Session) -> Run:
             row = run_rows.get_run_row(s, run_id, for_update=True)
             row.config = merge(dict(row.config or {}))
-            run_rows.write_params(s, run_id, row.config)
+            batch_rows.write_params(
+                cursor_of(s), s.get_bind().dialect, run_id, row.config, replace=True
+            )
             row.updated_at = now
             return run_rows.load_runs(s, [row])[0]
 
@@ -165,53 +155,7 @@ class SqlStore:
         """
 
         def work(s: Session) -> bool:
-            row = s.scalar(select(RunRow).where(RunRow.id == run_id).with_for_update())
-            if row is None:
-                if effects.create is None:
-                    raise NotFound(f"run {run_id!r} does not exist")
-                values, tags, project = effects.create
-                project_row = run_rows.ensure_project(s, project, heartbeat)
-                row = RunRow(project_id=project_row.id, **values)
-                s.add(row)
-                s.flush()
-                run_rows.write_params(s, run_id, row.config)
-                run_rows.write_tags(s, run_id, tags)
-            if seq <= row.last_batch_seq:
-                return False
-            for name, value in effects.fields.items():
-                setattr(row, name, value)
-            if effects.tags is not None:
-                run_rows.write_tags(s, run_id, effects.tags)
-            defs = (row.run_metadata or {}).get("metric_defs", [])
-            if effects.metadata:
-                row.run_metadata = {**(row.run_metadata or {}), **effects.metadata}
-                if "metric_defs" in effects.metadata:
-                    defs = row.run_metadata["metric_defs"]
-                    metric_rows.refresh_rules(s, run_id, defs)
-            if effects.config is not None:
-                row.config = effects.config(dict(row.config or {}))
-                run_rows.write_params(s, run_id, row.config)
-            metric_rows.append_all(s, run_id, metrics)
-            if metrics:
-                metric_rows.update_metric_summaries(s, run_id, metrics, defs)
-                top = max((int(x.steps.max()) for x in metrics.values() if len(x)), default=-1)
-                row.last_step = max(row.last_step, top)
-            if effects.summary:
-                metric_rows.set_user_summary(s, run_id, effects.summary, defs)
-            if effects.console:
-                _append_console(s, run_id, seq, effects.console)
-            if effects.files:
-                _put_files(s, run_id, effects.files)
-            row.last_batch_seq = seq
-            row.heartbeat_at = heartbeat
-            if row.state == RunState.CRASHED.value:
-                # Data arriving proves the process is alive after all (e.g. a slow sync).
-                row.state = RunState.RUNNING.value
-            if effects.finish is not None:
-                for name, value in effects.finish.items():
-                    setattr(row, name, value)
-            row.updated_at = heartbeat
-            return True
+            return batch_rows.apply_batch(s, run_id, seq, metrics, effects, heartbeat)
 
         return self.db.retry_write(work)  # type: ignore[no-any-return]
 
@@ -233,7 +177,7 @@ class SqlStore:
     def put_files(self, run_id: str, files: Mapping[str, bytes]) -> None:
         def work(s: Session) -> None:
             run_rows.get_run_row(s, run_id)
-            _put_files(s, run_id, files)
+            batch_rows.put_files(cursor_of(s), s.get_bind().dialect, run_id, files)
 
         self.db.retry_write(work)
 
@@ -348,17 +292,3 @@ class SqlStore:
                 return
             yield runs
             offset += len(runs)
-
-
-def _put_files(s: Session, run_id: str, files: Mapping[str, bytes]) -> None:
-    for path, content in files.items():
-        existing = s.get(RunFileRow, (run_id, path))
-        if existing is None:
-            s.add(RunFileRow(run_id=run_id, path=path, content=content))
-        else:
-            existing.content = content
-
-
-def _append_console(s: Session, run_id: str, seq: int, lines: Sequence[ConsoleLine]) -> None:
-    payload = json.dumps([[line.time, line.stream, line.text] for line in lines])
-    s.add(ConsoleChunkRow(run_id=run_id, seq=seq, line_count=len(lines), lines=payload))
