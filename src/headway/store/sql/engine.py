@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from headway.errors import AlreadyExists, HeadwayError, InvalidArgument, StorageError
+from headway.store.sql.checkpoint import Checkpointer
 
 _WRITE_OPTION = "headway_write"
 #: Execution options for a connection that will write: on SQLite it takes the write lock
@@ -60,6 +61,10 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA cache_size=-65536")
+        # Checkpoints run on a thread of their own (store/sql/checkpoint.py), not inside
+        # whichever commit happens to grow the log past 4 MB.
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.execute(f"PRAGMA journal_size_limit={16 * 1024 * 1024}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -88,6 +93,7 @@ class Database:
         self._write_lock = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
+        self.checkpointer = _checkpointer_for(engine)
         self._reads = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(
             engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -109,6 +115,8 @@ class Database:
         The body may run more than once on a lock timeout, so it must not have side
         effects outside the session.
         """
+        if self.checkpointer is not None:
+            self.checkpointer.ensure_started()
         with self._write_lock, self._translate(), self._writes() as session, session.begin():
             yield session
 
@@ -140,4 +148,13 @@ class Database:
             raise StorageError(f"database error: {exc}") from exc
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
+
+
+def _checkpointer_for(engine: Engine) -> Checkpointer | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return Checkpointer(Path(database))

@@ -1,0 +1,81 @@
+"""The WAL is checkpointed by a thread of its own, never inside a writer's commit."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from headway.store.sql.engine import Database, make_engine
+
+ROWS = 2_000
+BLOB = b"x" * 4096  # about 8 MB in all: twice SQLite's own checkpoint threshold
+
+
+def _fill(db: Database) -> None:
+    with db.write() as s:
+        s.execute(text("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, b BLOB)"))
+    for start in range(0, ROWS, 500):
+        with db.write() as s:
+            s.execute(
+                text("INSERT INTO t (b) VALUES (:b)"),
+                [{"b": BLOB} for _ in range(start, start + 500)],
+            )
+
+
+def _rows_in_main_file(path: Path, tmp: Path) -> int:
+    """Rows visible from the database file alone, as if the log were lost."""
+    copy = tmp / "copy.db"
+    shutil.copyfile(path, copy)
+    conn = sqlite3.connect(copy)
+    try:
+        return int(conn.execute("SELECT count(*) FROM t").fetchone()[0])
+    except sqlite3.OperationalError:  # the table itself is still only in the log
+        return 0
+    finally:
+        conn.close()
+
+
+def test_commits_do_not_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    assert db.checkpointer is not None
+    db.checkpointer.threshold = 1 << 40  # the thread never finds it due
+    _fill(db)
+    assert (tmp_path / "h.db-wal").stat().st_size > 4 * 1024 * 1024
+    assert _rows_in_main_file(path, tmp_path) == 0
+    db.dispose()
+
+
+def test_checkpoint_moves_the_log_into_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    assert db.checkpointer is not None
+    db.checkpointer.threshold = 1 << 40
+    _fill(db)
+    db.checkpointer.threshold = 1024
+    assert db.checkpointer.checkpoint_if_due()
+    assert _rows_in_main_file(path, tmp_path) == ROWS
+    db.dispose()
+
+
+def test_the_thread_checkpoints_while_writers_go_on(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    assert db.checkpointer is not None
+    db.checkpointer.interval = 0.02
+    _fill(db)
+    deadline = time.monotonic() + 10
+    while db.checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert db.checkpointer.checkpoints >= 1
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == ROWS
+    db.dispose()
+
+
+def test_no_thread_for_an_in_memory_database() -> None:
+    assert Database(make_engine("sqlite://")).checkpointer is None
