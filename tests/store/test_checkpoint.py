@@ -56,8 +56,11 @@ def test_checkpoint_moves_the_log_into_the_file(tmp_path: Path) -> None:
     assert db.checkpointer is not None
     db.checkpointer.threshold = 1 << 40
     _fill(db)
+    assert db.checkpointer.pending_bytes() > 4 * 1024 * 1024
     db.checkpointer.threshold = 1024
     assert db.checkpointer.checkpoint_if_due()
+    assert db.checkpointer.pending_bytes() == 0
+    assert not db.checkpointer.checkpoint_if_due()
     assert _rows_in_main_file(path, tmp_path) == ROWS
     db.dispose()
 
@@ -79,3 +82,20 @@ def test_the_thread_checkpoints_while_writers_go_on(tmp_path: Path) -> None:
 
 def test_no_thread_for_an_in_memory_database() -> None:
     assert Database(make_engine("sqlite://")).checkpointer is None
+
+
+def test_the_log_stays_bounded_under_writers_that_never_pause(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    assert db.checkpointer is not None
+    db.checkpointer.interval = 0.01
+    with db.write() as s:
+        s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)"))
+    largest = 0
+    for _ in range(120):  # about 60 MB written back to back
+        with db.write() as s:
+            s.execute(text("INSERT INTO t (b) VALUES (:b)"), [{"b": BLOB} for _ in range(125)])
+        largest = max(largest, (tmp_path / "h.db-wal").stat().st_size)
+    assert db.checkpointer.checkpoints >= 2
+    assert largest < 32 * 1024 * 1024
+    db.dispose()

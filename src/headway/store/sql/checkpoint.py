@@ -12,32 +12,44 @@ and removes the log, as SQLite always does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import sqlite3
+import struct
+import sys
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 #: Log size that triggers a checkpoint, about SQLite's own default of 1,000 pages.
 THRESHOLD_BYTES = 4 * 1024 * 1024
-#: How often the thread looks at the log's size (one ``stat``).
+#: How often the thread looks at the log (one read of 100 bytes).
 INTERVAL_S = 0.25
+#: The wal-index header (two copies of 48 bytes) and the checkpoint info after it.
+_SHM_HEADER_BYTES = 100
+_FRAME_HEADER_BYTES = 24
 
 
 class Checkpointer:
-    """A daemon thread checkpointing ``database``'s WAL when it passes ``threshold``."""
+    """A daemon thread checkpointing ``database``'s WAL when it passes ``threshold``.
+
+    ``write_lock`` is the lock this process's writers take (see ``engine.Database``).
+    """
 
     def __init__(
         self,
         database: Path,
         *,
+        write_lock: AbstractContextManager[Any] | None = None,
         threshold: int = THRESHOLD_BYTES,
         interval: float = INTERVAL_S,
     ) -> None:
         self.database = database
-        self.wal = database.with_name(database.name + "-wal")
+        self.write_lock = write_lock if write_lock is not None else contextlib.nullcontext()
+        self.shm = database.with_name(database.name + "-shm")
         self.threshold = threshold
         self.interval = interval
         self.checkpoints = 0
@@ -62,15 +74,31 @@ class Checkpointer:
             self._thread.join(timeout=5)
 
     def checkpoint_if_due(self) -> bool:
-        """Checkpoint now if the log is past the threshold; True when one ran."""
-        try:
-            size = os.stat(self.wal).st_size
-        except OSError:
-            return False  # no log yet, or the store was removed
-        if size < self.threshold:
+        """Checkpoint now if the log holds more than the threshold; True when one ran."""
+        if self.pending_bytes() < self.threshold:
             return False
         self.checkpoint()
         return True
+
+    def pending_bytes(self) -> int:
+        """Bytes of log not yet copied into the database file, read from the wal-index.
+
+        The log file's size says nothing once the log restarts and is overwritten from its
+        start, so this reads ``mxFrame`` and ``nBackfill`` from the shared-memory file,
+        whose layout is part of SQLite's documented file format (walformat.html).
+        """
+        try:
+            with open(self.shm, "rb") as f:
+                head = f.read(_SHM_HEADER_BYTES)
+        except OSError:
+            return 0  # no log yet, or the store was removed
+        if len(head) < _SHM_HEADER_BYTES:
+            return 0
+        order = "<" if sys.byteorder == "little" else ">"
+        page_size, frames = struct.unpack_from(order + "HI", head, 14)
+        (backfilled,) = struct.unpack_from(order + "I", head, 96)
+        page_size = 65536 if page_size == 1 else page_size
+        return max(frames - backfilled, 0) * (page_size + _FRAME_HEADER_BYTES)
 
     def checkpoint(self) -> None:
         try:
@@ -79,7 +107,13 @@ class Checkpointer:
             logger.debug("cannot open %s to checkpoint", self.database, exc_info=True)
             return
         try:
+            # The bulk of the copy and its sync run while writers go on. Writers that
+            # never pause would then keep the log from restarting (a writer restarts it
+            # only when it begins right after a complete checkpoint), so the frames they
+            # appended meanwhile are copied with this process's writers held back.
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            with self.write_lock:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self.checkpoints += 1
         except sqlite3.Error:
             # Another process is checkpointing (or the file went away): try next time.

@@ -93,7 +93,7 @@ class Database:
         self._write_lock = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
-        self.checkpointer = _checkpointer_for(engine)
+        self.checkpointer = _checkpointer_for(engine, self._write_lock)
         self._reads = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(
             engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -153,8 +153,8 @@ class Database:
         self.engine.dispose()
 
 
-def _checkpointer_for(engine: Engine) -> Checkpointer | None:
+def _checkpointer_for(engine: Engine, write_lock: Any) -> Checkpointer | None:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
         return None
-    return Checkpointer(Path(database))
+    return Checkpointer(Path(database), write_lock=write_lock)
