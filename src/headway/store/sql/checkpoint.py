@@ -97,8 +97,8 @@ class Checkpointer:
         order = "<" if sys.byteorder == "little" else ">"
         page_size, frames = struct.unpack_from(order + "HI", head, 14)
         (backfilled,) = struct.unpack_from(order + "I", head, 96)
-        page_size = 65536 if page_size == 1 else page_size
-        return max(frames - backfilled, 0) * (page_size + _FRAME_HEADER_BYTES)
+        page_bytes = 65536 if page_size == 1 else int(page_size)
+        return max(int(frames) - int(backfilled), 0) * (page_bytes + _FRAME_HEADER_BYTES)
 
     def checkpoint(self) -> None:
         try:
