@@ -3,11 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-LINTED := $(wildcard src tests benchmarks)
+LINTED := $(wildcard src tests benchmarks scripts)
+# The web UI is built into the package (src/headway/server/static) whenever its sources change.
+WEB_SRC := $(shell find web/src web/index.html web/package.json web/package-lock.json web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+WEB_OUT := src/headway/server/static/index.html
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: install system-deps demo test check lint format bench clean
+.PHONY: install system-deps web web-test demo test check lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_OUT)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+$(WEB_OUT): web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+web: $(WEB_OUT)
+
+# Unit and component tests of the UI (Vitest), and its type check against the API schema.
+web-test: web/node_modules/.package-lock.json
+	cd web && npm run typecheck && npm test
 
 # Debian packages the tests use: a real PostgreSQL server.
 system-deps:
@@ -34,7 +49,7 @@ format: install
 	$(BIN)/ruff format $(LINTED)
 	$(BIN)/ruff check --fix $(LINTED)
 
-test: install system-deps check
+test: install system-deps check web-test
 	$(BIN)/pytest
 
 # make bench ARGS="--quick" for a smoke run; ARGS="--scale" adds the large Headway-only sizes.
@@ -42,4 +57,4 @@ bench: install
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules src/headway/server/static

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Headway's tests need, if they are missing.
+# Installs the Debian packages Headway's tests need, if they are missing: a PostgreSQL
+# server, and Chromium with its driver for the web UI's browser tests (Playwright drives
+# /usr/bin/chromium; its own browser download is not used).
 set -euo pipefail
 
 need=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

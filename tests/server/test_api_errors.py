@@ -314,8 +314,12 @@ def test_health_and_docs(client: httpx.Client, max_request_bytes: int) -> None:
     assert health["status"] == "ok"
     assert health["schema_version"]
     assert health["max_request_bytes"] == max_request_bytes
-    root = client.get("/", follow_redirects=False)
-    assert root.status_code == 307 and root.headers["location"] == "/docs"
+    # The web UI answers / and its own client-side routes; API paths never fall back to it.
+    for path in ("/", "/projects/dropout", "/runs/abc123"):
+        page = client.get(path)
+        assert page.status_code == 200 and '<div id="app">' in page.text, path
+    missing = client.get(f"{API}/no-such-thing")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     operations = [op for item in spec["paths"].values() for op in item.values()]

@@ -1,0 +1,33 @@
+"""Builds the web UI into the package when it is installed from a source checkout.
+
+``pip install .`` must give a working ``headway ui`` with no manual step, so building the
+package runs ``npm ci`` and ``npm run build`` in ``web/`` (Node and npm are needed at
+install time only). ``make install`` builds the UI itself for the editable install.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).parent
+WEB = ROOT / "web"
+BUILT = ROOT / "src" / "headway" / "server" / "static" / "index.html"
+
+
+class BuildWithUI(build_py):
+    def run(self) -> None:
+        if (WEB / "package.json").is_file() and not BUILT.is_file():
+            npm = shutil.which("npm")
+            if npm is None:
+                raise SystemExit("building Headway's web UI needs npm (Node.js 20.19 or newer)")
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
+            subprocess.run([npm, "run", "build"], cwd=WEB, check=True)
+        super().run()
+
+
+setup(cmdclass={"build_py": BuildWithUI})
