@@ -62,34 +62,34 @@ export function VirtualTable<Row>(props: Props<Row>) {
       tabIndex={0}
       onKeyDown={onKey}
     >
-      <div class="vtable-head" role="row" style={{ width }}>
-        {props.columns.map((c) => (
-          <div class="vtable-cell" role="columnheader" style={{ width: c.width }} key={c.key}>
-            {c.sort && props.onSort ? (
-              <button
-                class="sort-button"
-                title="Sort (Shift-click to add to the sort)"
-                aria-sort={c.sort === "asc" ? "ascending" : c.sort === "desc" ? "descending" : "none"}
-                onClick={(e) => props.onSort?.(c.key, e.shiftKey)}
-              >
-                {c.title}
-                <span class="sort-mark">
-                  {c.sort === "asc" ? " ▲" : c.sort === "desc" ? " ▼" : ""}
-                  {c.sortRank ? <sup>{c.sortRank}</sup> : null}
-                </span>
-              </button>
-            ) : (
-              c.title
-            )}
-          </div>
-        ))}
-      </div>
       <div
         class="vtable-body"
         ref={scroller}
         style={{ height: props.height }}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
       >
+        <div class="vtable-head" role="row" style={{ width }}>
+          {props.columns.map((c) => (
+            <div class="vtable-cell" role="columnheader" style={{ width: c.width }} key={c.key}>
+              {c.sort && props.onSort ? (
+                <button
+                  class="sort-button"
+                  title="Sort (Shift-click to add to the sort)"
+                  aria-sort={c.sort === "asc" ? "ascending" : c.sort === "desc" ? "descending" : "none"}
+                  onClick={(e) => props.onSort?.(c.key, e.shiftKey)}
+                >
+                  {c.title}
+                  <span class="sort-mark">
+                    {c.sort === "asc" ? " ▲" : c.sort === "desc" ? " ▼" : ""}
+                    {c.sortRank ? <sup>{c.sortRank}</sup> : null}
+                  </span>
+                </button>
+              ) : (
+                c.title
+              )}
+            </div>
+          ))}
+        </div>
         <div style={{ height: props.rows.length * rowHeight, width, position: "relative" }}>
           {props.rows.slice(start, end).map((row, i) => {
             const index = start + i;

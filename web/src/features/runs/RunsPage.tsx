@@ -130,7 +130,7 @@ export function RunsPage(props: { project: string; search: string }) {
     {
       key: "created_at",
       title: "Created",
-      width: 170,
+      width: 200,
       ...sortState("created_at"),
       render: (run) => formatTime(run.created_at),
     },
