@@ -21,7 +21,9 @@ BUILT = ROOT / "src" / "headway" / "server" / "static" / "index.html"
 
 class BuildWithUI(build_py):
     def run(self) -> None:
-        if (WEB / "package.json").is_file() and not BUILT.is_file():
+        # An editable install (make install) leaves the build to the Makefile.
+        editable = getattr(self, "editable_mode", False)
+        if not editable and (WEB / "package.json").is_file() and not BUILT.is_file():
             npm = shutil.which("npm")
             if npm is None:
                 raise SystemExit("building Headway's web UI needs npm (Node.js 20.19 or newer)")
