@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) $(WEB_OUT)
 
-web/node_modules/.package-lock.json: web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && npm install --no-audit --no-fund
 
 $(WEB_OUT): web/node_modules/.package-lock.json $(WEB_SRC)
 	cd web && npm run build
