@@ -27,6 +27,7 @@ from headway.entities.config import flatten
 from headway.errors import NotFound
 from headway.store.sql import metrics as metric_rows
 from headway.store.sql.models import (
+    Base,
     ConsoleChunkRow,
     ProjectRow,
     RunFileRow,
@@ -210,7 +211,7 @@ def write_params(
     cursor: Any, dialect: Dialect, run_id: str, config: Mapping[str, Any], *, replace: bool
 ) -> None:
     """The run's flattened, indexed params: those of ``config`` (after the old, if ``replace``)."""
-    delete_rows, insert_row = _param_writes(dialect)
+    delete_rows, insert_row = _run_rows_writes(dialect, RunParamRow.__tablename__)
     if replace:
         delete_rows.run(cursor, {"run_id": run_id})
     rows = []
@@ -223,7 +224,7 @@ def write_params(
 def write_tags(
     cursor: Any, dialect: Dialect, run_id: str, tags: Sequence[str], *, replace: bool
 ) -> None:
-    delete_rows, insert_row = _tag_writes(dialect)
+    delete_rows, insert_row = _run_rows_writes(dialect, RunTagRow.__tablename__)
     if replace:
         delete_rows.run(cursor, {"run_id": run_id})
     insert_row.run_many(cursor, [{"run_id": run_id, "tag": t} for t in dict.fromkeys(tags)])
@@ -274,23 +275,12 @@ def _run_update(dialect: Dialect, names: tuple[str, ...]) -> Prepared:
 
 
 @functools.lru_cache(maxsize=8)
-def _param_writes(dialect: Dialect) -> tuple[Prepared, Prepared]:
-    table = cast(Table, RunParamRow.__table__)
+def _run_rows_writes(dialect: Dialect, table_name: str) -> tuple[Prepared, Prepared]:
+    """Delete of a run's rows in ``table_name``, and insert of one row (every column)."""
+    table = Base.metadata.tables[table_name]
     return (
         Prepared.of(delete(table).where(table.c.run_id == bindparam("run_id", "")), dialect),
-        Prepared.of(
-            insert(table).values(with_binds(table, ("run_id", "key", "value_num", "value_str"))),
-            dialect,
-        ),
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _tag_writes(dialect: Dialect) -> tuple[Prepared, Prepared]:
-    table = cast(Table, RunTagRow.__table__)
-    return (
-        Prepared.of(delete(table).where(table.c.run_id == bindparam("run_id", "")), dialect),
-        Prepared.of(insert(table).values(with_binds(table, ("run_id", "tag"))), dialect),
+        Prepared.of(insert(table).values(with_binds(table, table.c.keys())), dialect),
     )
 
 
