@@ -22,7 +22,17 @@ from headway.backend.base import BaseBackend
 from headway.server.body import RequestBodyMiddleware
 from headway.server.errors import install_error_handlers
 from headway.server.ingest_stats import IngestStats
-from headway.server.routers import export, files, health, history, ingest, projects, runs, search
+from headway.server.routers import (
+    analysis,
+    export,
+    files,
+    health,
+    history,
+    ingest,
+    projects,
+    runs,
+    search,
+)
 from headway.settings import Settings
 from headway.store.sql.schema import head_revision
 
@@ -78,7 +88,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, runs, ingest, files, history, search, export):
+    for module in (health, projects, runs, ingest, files, history, search, export, analysis):
         api.include_router(module.router)
     app.include_router(api)
     _mount_ui(app)

@@ -65,3 +65,79 @@ export function searchRuns(project: string, query: SearchIn): Promise<SearchOut>
 export function getRun(id: string): Promise<Run> {
   return call<Run>(`/runs/${encodeURIComponent(id)}`);
 }
+
+export type EnvelopeWire = components["schemas"]["EnvelopeOut"];
+export type SeriesWire = components["schemas"]["SeriesOut"];
+export type ConsoleLine = components["schemas"]["ConsoleLineOut"];
+export type RunPatch = components["schemas"]["RunPatchIn"];
+
+/** runs[run_id][key]: exact min/max/first/last per step bucket. */
+export function getEnvelopes(
+  runIds: string[],
+  keys: string[],
+  buckets: number,
+  range: [number, number] | null,
+  signal?: AbortSignal,
+): Promise<Record<string, Record<string, EnvelopeWire>>> {
+  const body = {
+    run_ids: runIds,
+    keys,
+    buckets,
+    min_step: range ? Math.floor(range[0]) : null,
+    max_step: range ? Math.ceil(range[1]) : null,
+  };
+  return call<components["schemas"]["EnvelopesOut"]>("/history/envelope", {
+    method: "POST",
+    body: JSON.stringify(body),
+    signal,
+  }).then((r) => r.runs);
+}
+
+/** runs[run_id][key]: every point, as columns. */
+export function getHistory(
+  runIds: string[],
+  keys: string[],
+  signal?: AbortSignal,
+): Promise<Record<string, Record<string, SeriesWire>>> {
+  return call<components["schemas"]["HistoryOut"]>("/history", {
+    method: "POST",
+    body: JSON.stringify({ run_ids: runIds, keys }),
+    signal,
+  }).then((r) => r.runs);
+}
+
+export function getMetricKeys(runId: string): Promise<string[]> {
+  return call<components["schemas"]["MetricKeys"]>(`/runs/${encodeURIComponent(runId)}/metrics`).then((r) => r.keys);
+}
+
+export function getConsole(runId: string, offset: number, limit: number): Promise<ConsoleLine[]> {
+  return call<components["schemas"]["ConsoleOut"]>(
+    `/runs/${encodeURIComponent(runId)}/console?offset=${offset}&limit=${limit}`,
+  ).then((r) => r.lines);
+}
+
+export function listFiles(runId: string): Promise<string[]> {
+  return call<components["schemas"]["FileList"]>(`/runs/${encodeURIComponent(runId)}/files`).then((r) => r.files);
+}
+
+/** A captured file's text (code, diff, requirements); the server sends raw bytes. */
+export async function getFileText(runId: string, path: string): Promise<string> {
+  const url = `${API}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+  const response = await fetch(url);
+  if (!response.ok) throw new ApiError(response.status, "not_found", `The file ${path} could not be read.`);
+  return new TextDecoder().decode(await response.arrayBuffer());
+}
+
+export function patchRun(runId: string, patch: RunPatch): Promise<Run> {
+  return call<Run>(`/runs/${encodeURIComponent(runId)}`, { method: "PATCH", body: JSON.stringify(patch) });
+}
+
+export type ImportanceOut = components["schemas"]["ImportanceOut"];
+export type ImportanceIn = components["schemas"]["ImportanceIn"];
+
+export function getImportance(project: string, body: ImportanceIn): Promise<ImportanceOut> {
+  return call<ImportanceOut>(`/projects/${encodeURIComponent(project)}/importance`, {
+    method: "POST",
+    body: JSON.stringify(body),
+  });
+}

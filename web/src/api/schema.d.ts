@@ -110,6 +110,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{name}/importance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correlation and random-forest importance of config keys for a metric */
+        post: operations["importance_api_v1_projects__name__importance_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{name}/runs/search": {
         parameters: {
             query?: never;
@@ -548,6 +565,39 @@ export interface components {
                 };
             };
         };
+        /** ImportanceIn */
+        ImportanceIn: {
+            /**
+             * Filter
+             * @description Runs to use, as in a run search; all when empty.
+             * @default
+             */
+            filter: string;
+            /**
+             * Params
+             * @description Config keys to rate; default: every scalar config key that varies.
+             */
+            params?: string[] | null;
+            /**
+             * Run Ids
+             * @description Exactly these runs (within the project) instead of a filter.
+             */
+            run_ids?: string[] | null;
+            /**
+             * Target
+             * @description The metric to explain, e.g. summary.val/auc.
+             */
+            target: string;
+        };
+        /** ImportanceOut */
+        ImportanceOut: {
+            /** Params */
+            params: components["schemas"]["ParamImportanceOut"][];
+            /** Runs Used */
+            runs_used: number;
+            /** Target */
+            target: string;
+        };
         /** IngestStatsOut */
         IngestStatsOut: {
             /** Batches */
@@ -573,6 +623,31 @@ export interface components {
         MetricKeys: {
             /** Keys */
             keys: string[];
+        };
+        /** ParamImportanceOut */
+        ParamImportanceOut: {
+            /**
+             * Correlation
+             * @description Pearson correlation (numeric) or correlation ratio (categorical, 0..1).
+             */
+            correlation: number | null;
+            /**
+             * Importance
+             * @description Share of random-forest impurity importance (sums to 1).
+             */
+            importance: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "numeric" | "categorical";
+            /** Param */
+            param: string;
+            /**
+             * Runs
+             * @description Runs that have a value for this key.
+             */
+            runs: number;
         };
         /** ProjectIn */
         ProjectIn: {
@@ -1076,6 +1151,59 @@ export interface operations {
                 };
                 content: {
                     "application/zip": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importance_api_v1_projects__name__importance_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportanceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportanceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */

@@ -20,6 +20,8 @@ interface Props<Row> {
   height: number;
   onSort?: (column: string, additive: boolean) => void;
   onOpen?: (row: Row) => void;
+  /** Extra classes of a row (e.g. a pinned baseline or a hidden run). */
+  rowClass?: (row: Row) => string;
   label: string;
 }
 
@@ -98,7 +100,7 @@ export function VirtualTable<Row>(props: Props<Row>) {
                 key={props.rowKey(row)}
                 role="row"
                 aria-rowindex={index + 2}
-                class={`vtable-row${index === focus ? " focused" : ""}`}
+                class={`vtable-row${index === focus ? " focused" : ""} ${props.rowClass?.(row) ?? ""}`}
                 style={{ top: index * rowHeight, height: rowHeight, width }}
                 onClick={() => setFocus(index)}
               >

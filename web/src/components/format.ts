@@ -30,3 +30,19 @@ export function formatAge(iso: string, now: number = Date.now()): string {
   }
   return "just now";
 }
+
+/** Seconds as "45s", "3m 20s", "2h 05m", "3d 4h". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "";
+  const sign = seconds < 0 ? "-" : "";
+  let s = Math.abs(seconds);
+  if (s < 60) return `${sign}${+s.toPrecision(3)}s`;
+  s = Math.round(s);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (d) return `${sign}${d}d ${h}h`;
+  if (h) return `${sign}${h}h ${String(m).padStart(2, "0")}m`;
+  return `${sign}${m}m ${String(r).padStart(2, "0")}s`;
+}

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 export type Route =
   | { page: "projects" }
   | { page: "runs"; project: string }
+  | { page: "compare"; project: string }
   | { page: "run"; runId: string }
   | { page: "missing"; path: string };
 
@@ -11,6 +12,7 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: "projects" };
   if (parts[0] === "projects" && parts.length === 2) return { page: "runs", project: parts[1] };
+  if (parts[0] === "projects" && parts.length === 3 && parts[2] === "compare") return { page: "compare", project: parts[1] };
   if (parts[0] === "runs" && parts.length === 2) return { page: "run", runId: parts[1] };
   return { page: "missing", path: pathname };
 }

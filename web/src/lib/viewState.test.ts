@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EMPTY_VIEW, formatView, parseView, sortParam, toggleSort } from "./viewState";
 
 describe("view state in the URL", () => {
-  it("round-trips filter, sort, columns and selection", () => {
+  it("round-trips filter, sort, columns, selection, grouping, baseline and hidden runs", () => {
     const view = {
       filter: 'config.model = "rf" and summary.val_auc >= 0.8',
       sort: [
@@ -11,6 +11,9 @@ describe("view state in the URL", () => {
       ],
       columns: ["summary.val_auc", "config.model"],
       selected: ["a1", "b2"],
+      group: "config.optimizer",
+      baseline: "a1",
+      hidden: ["c3"],
     };
     expect(parseView(formatView(view))).toEqual(view);
   });

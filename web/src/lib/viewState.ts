@@ -10,9 +10,15 @@ export interface ViewState {
   sort: SortKey[];
   columns: string[];
   selected: string[];
+  /** A config key the table is grouped by, or "". */
+  group: string;
+  /** The run every other one is compared against. */
+  baseline: string;
+  /** Runs left out of charts and comparisons. */
+  hidden: string[];
 }
 
-export const EMPTY_VIEW: ViewState = { filter: "", sort: [], columns: [], selected: [] };
+export const EMPTY_VIEW: ViewState = { filter: "", sort: [], columns: [], selected: [], group: "", baseline: "", hidden: [] };
 
 function list(value: string | null): string[] {
   return value ? value.split(",").filter((part) => part.length > 0) : [];
@@ -27,6 +33,9 @@ export function parseView(search: string): ViewState {
     ),
     columns: list(params.get("columns")),
     selected: list(params.get("selected")),
+    group: params.get("group") ?? "",
+    baseline: params.get("baseline") ?? "",
+    hidden: list(params.get("hidden")),
   };
 }
 
@@ -36,6 +45,9 @@ export function formatView(view: ViewState): string {
   if (view.sort.length) params.set("sort", sortParam(view.sort).join(","));
   if (view.columns.length) params.set("columns", view.columns.join(","));
   if (view.selected.length) params.set("selected", view.selected.join(","));
+  if (view.group) params.set("group", view.group);
+  if (view.baseline) params.set("baseline", view.baseline);
+  if (view.hidden.length) params.set("hidden", view.hidden.join(","));
   const text = params.toString();
   return text ? `?${text}` : "";
 }

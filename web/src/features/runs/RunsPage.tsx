@@ -1,52 +1,23 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ApiError, searchRuns, type Run } from "../../api/client";
+import type { Run } from "../../api/client";
 import { Message } from "../../components/Message";
 import { VirtualTable, type Column } from "../../components/VirtualTable";
 import { formatTime, formatValue } from "../../components/format";
 import { runColor } from "../../lib/colors";
-import { navigate, runPath } from "../../lib/route";
-import { formatView, parseView, sortParam, toggleSort, type ViewState } from "../../lib/viewState";
+import { navigate, projectPath, runPath } from "../../lib/route";
+import { EMPTY_VIEW, formatView, parseView, sortParam, toggleSort, type ViewState } from "../../lib/viewState";
 import { FIRST_RUN_CODE } from "../projects/ProjectsPage";
 import { availableColumns, cellValue, defaultColumns, toCsv } from "./columns";
+import { FilterInput } from "./FilterInput";
+import { useRuns } from "./useRuns";
+import { describeAggregate, groupRuns, type Group } from "./grouping";
+import { deleteView, listViews, saveView } from "./savedViews";
 
-/** Runs per request: the first page paints at once, the rest streams in behind it. */
-const FIRST_PAGE = 200;
-const NEXT_PAGES = 2000;
+type Row = { kind: "run"; run: Run } | { kind: "group"; group: Group; open: boolean };
 
-interface Loaded {
-  runs: Run[];
-  total: number;
-  done: boolean;
-}
-
-function useRuns(project: string, filter: string, order: string[]) {
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const key = JSON.stringify([project, filter, order]);
-  useEffect(() => {
-    let cancelled = false;
-    setError(null);
-    (async () => {
-      const runs: Run[] = [];
-      let cursor: string | null = null;
-      let limit = FIRST_PAGE;
-      for (;;) {
-        const page = await searchRuns(project, { filter, order, limit, cursor, include_deleted: false });
-        if (cancelled) return;
-        runs.push(...page.runs);
-        cursor = page.next_cursor ?? null;
-        setLoaded({ runs: [...runs], total: page.total, done: cursor === null });
-        if (cursor === null) return;
-        limit = NEXT_PAGES;
-      }
-    })().catch((e: ApiError) => {
-      if (!cancelled) setError(e);
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [key]);
-  return { loaded, error };
+export function comparePath(project: string, view: ViewState): string {
+  const query = formatView({ ...EMPTY_VIEW, filter: view.selected.length ? "" : view.filter, selected: view.selected, baseline: view.baseline, hidden: view.hidden, columns: view.columns, group: view.group });
+  return `${projectPath(project)}/compare${query}`;
 }
 
 export function RunsPage(props: { project: string; search: string }) {
@@ -55,6 +26,7 @@ export function RunsPage(props: { project: string; search: string }) {
   const { loaded, error } = useRuns(props.project, view.filter, order);
   const [draft, setDraft] = useState(view.filter);
   const [height, setHeight] = useState(600);
+  const [openGroups, setOpenGroups] = useState<Set<string>>(new Set());
   const holder = useRef<HTMLDivElement>(null);
 
   useEffect(() => setDraft(view.filter), [view.filter]);
@@ -75,6 +47,20 @@ export function RunsPage(props: { project: string; search: string }) {
   const available = useMemo(() => availableColumns(runs.slice(0, 500)), [runs.length > 0 ? runs[0].id : ""]);
   const shown = view.columns.length ? view.columns : defaultColumns(available);
   const selected = new Set(view.selected);
+  const hidden = new Set(view.hidden);
+  const baseline = runs.find((r) => r.id === view.baseline);
+
+  const rows = useMemo<Row[]>(() => {
+    const ordered = baseline ? [baseline, ...runs.filter((r) => r !== baseline)] : runs;
+    if (!view.group) return ordered.map((run) => ({ kind: "run" as const, run }));
+    const out: Row[] = [];
+    for (const group of groupRuns(runs, view.group, shown)) {
+      const open = openGroups.has(group.value);
+      out.push({ kind: "group", group, open });
+      if (open) for (const run of group.runs) out.push({ kind: "run", run });
+    }
+    return out;
+  }, [runs, view.group, view.baseline, shown.join(","), openGroups]);
 
   const sortState = (column: string) => {
     const index = view.sort.findIndex((k) => k.column === column);
@@ -85,68 +71,88 @@ export function RunsPage(props: { project: string; search: string }) {
     };
   };
 
-  const toggleSelected = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setView({ selected: [...next] });
+  const toggleIn = (list: string[], id: string) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
+  const toggleGroup = (value: string) => {
+    const next = new Set(openGroups);
+    if (next.has(value)) next.delete(value);
+    else next.add(value);
+    setOpenGroups(next);
   };
 
-  const columns: Column<Run>[] = [
+  const columns: Column<Row>[] = [
     {
       key: "select",
       title: "",
-      width: 44,
-      render: (run) => (
-        <label class="select-cell" title="Select for comparison">
-          <span class="run-dot" style={{ background: runColor(run.id) }} />
-          <input
-            type="checkbox"
-            aria-label={`select ${run.name}`}
-            checked={selected.has(run.id)}
-            onChange={() => toggleSelected(run.id)}
-          />
-        </label>
-      ),
+      width: 96,
+      render: (row) =>
+        row.kind === "group" ? (
+          <button type="button" class="group-toggle" aria-expanded={row.open} onClick={() => toggleGroup(row.group.value)}>
+            {row.open ? "▾" : "▸"}
+          </button>
+        ) : (
+          <span class="select-cell">
+            <span class="run-dot" style={{ background: runColor(row.run.id) }} />
+            <input type="checkbox" aria-label={`select ${row.run.name}`} title="Select for comparison" checked={selected.has(row.run.id)} onChange={() => setView({ selected: toggleIn(view.selected, row.run.id) })} />
+            <button type="button" class="icon" aria-pressed={hidden.has(row.run.id)} aria-label={`${hidden.has(row.run.id) ? "Show" : "Hide"} ${row.run.name} in charts and comparisons`} title={hidden.has(row.run.id) ? "Hidden from charts and comparisons: click to show" : "Hide from charts and comparisons"} onClick={() => setView({ hidden: toggleIn(view.hidden, row.run.id) })}>
+              {hidden.has(row.run.id) ? "◌" : "◉"}
+            </button>
+            <button type="button" class={`icon pin${view.baseline === row.run.id ? " pinned" : ""}`} aria-pressed={view.baseline === row.run.id} aria-label={`Pin ${row.run.name} as the baseline`} title="Pin as the baseline every run is compared against" onClick={() => setView({ baseline: view.baseline === row.run.id ? "" : row.run.id })}>
+              ⚑
+            </button>
+          </span>
+        ),
     },
     {
       key: "name",
-      title: "Name",
-      width: 220,
+      title: view.group ? `${view.group.replace(/^config\./, "")} / name` : "Name",
+      width: 240,
       ...sortState("name"),
-      render: (run) => (
-        <a href={runPath(run.id)} onClick={(e) => { e.preventDefault(); navigate(runPath(run.id)); }}>
-          {run.name}
-        </a>
-      ),
+      render: (row) =>
+        row.kind === "group" ? (
+          <button type="button" class="group-name" onClick={() => toggleGroup(row.group.value)}>
+            <strong>{row.group.value}</strong> <span class="muted">· {row.group.runs.length.toLocaleString()} runs</span>
+          </button>
+        ) : (
+          <a href={runPath(row.run.id)} onClick={(e) => { e.preventDefault(); navigate(runPath(row.run.id)); }}>
+            {row.run.name}
+            {view.baseline === row.run.id ? <span class="badge">baseline</span> : null}
+          </a>
+        ),
     },
     {
       key: "state",
       title: "State",
       width: 100,
       ...sortState("state"),
-      render: (run) => <span class={`state state-${run.state}`}>{run.state}</span>,
+      render: (row) => (row.kind === "group" ? "" : <span class={`state state-${row.run.state}`}>{row.run.state}</span>),
     },
     {
       key: "created_at",
       title: "Created",
       width: 200,
       ...sortState("created_at"),
-      render: (run) => formatTime(run.created_at),
+      render: (row) => (row.kind === "group" ? "" : formatTime(row.run.created_at)),
     },
     ...shown.map(
-      (column): Column<Run> => ({
+      (column): Column<Row> => ({
         key: column,
         title: column.replace(/^(summary|config)\./, ""),
-        width: 140,
+        width: view.group ? 190 : 140,
         ...sortState(column),
-        render: (run) => <span class="num">{formatValue(cellValue(run, column))}</span>,
+        render: (row) => {
+          if (row.kind === "group") {
+            const agg = row.group.aggregates[column];
+            return <span class="num agg" title={agg ? `count ${agg.count}, mean ${agg.mean}, min ${agg.min}, max ${agg.max}` : ""}>{describeAggregate(agg)}</span>;
+          }
+          return <span class="num">{formatValue(cellValue(row.run, column))}</span>;
+        },
       }),
     ),
   ];
 
   const download = () => {
-    const blob = new Blob([toCsv(runs, ["name", "state", "created_at", ...shown], formatValue)], {
+    const shownRuns = rows.flatMap((r) => (r.kind === "run" ? [r.run] : r.open ? [] : r.group.runs));
+    const blob = new Blob([toCsv(shownRuns, ["name", "state", "created_at", ...shown], formatValue)], {
       type: "text/csv",
     });
     const a = document.createElement("a");
@@ -156,6 +162,9 @@ export function RunsPage(props: { project: string; search: string }) {
     URL.revokeObjectURL(a.href);
   };
 
+  const configKeys = available.filter((c) => c.startsWith("config."));
+  const compareCount = view.selected.length || Math.max(0, (loaded?.total ?? 0) - view.hidden.length);
+
   return (
     <section class="runs-page">
       <header class="page-head">
@@ -163,6 +172,7 @@ export function RunsPage(props: { project: string; search: string }) {
         <span class="count" aria-live="polite">
           {loaded ? `${loaded.total.toLocaleString()} runs${loaded.done ? "" : ` (loading ${runs.length.toLocaleString()}…)`}` : ""}
         </span>
+        <SavedViews project={props.project} current={formatView(view)} />
       </header>
       <form
         class="filter-bar"
@@ -171,23 +181,28 @@ export function RunsPage(props: { project: string; search: string }) {
           setView({ filter: draft.trim() });
         }}
       >
-        <input
-          type="search"
-          aria-label="Filter runs"
-          placeholder='Filter, e.g. config.model = "rf" and summary.val_auc >= 0.8'
-          value={draft}
-          onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
-          spellcheck={false}
-        />
+        <FilterInput value={draft} onInput={setDraft} onApply={() => setView({ filter: draft.trim() })} runs={runs} fields={available} />
         <button type="submit">Apply</button>
-        <ColumnPicker
-          available={available}
-          shown={shown}
-          onChange={(next) => setView({ columns: next })}
-        />
+        <ColumnPicker available={available} shown={shown} onChange={(next) => setView({ columns: next })} />
+        <select aria-label="Group by" value={view.group} onChange={(e) => { setOpenGroups(new Set()); setView({ group: (e.target as HTMLSelectElement).value }); }}>
+          <option value="">No grouping</option>
+          {configKeys.map((c) => (
+            <option value={c} key={c}>
+              Group by {c.slice(7)}
+            </option>
+          ))}
+        </select>
         <button type="button" onClick={download} disabled={!runs.length}>
           Export CSV
         </button>
+        <button type="button" class="primary" disabled={compareCount < 2} onClick={() => navigate(comparePath(props.project, view))} title={view.selected.length ? "Compare the selected runs" : "Compare every run the filter shows (select runs to compare only those)"}>
+          {view.selected.length ? `Compare ${view.selected.length} selected` : `Compare all ${compareCount.toLocaleString()}`}
+        </button>
+        {view.selected.length ? (
+          <button type="button" onClick={() => setView({ selected: [] })}>
+            Clear selection
+          </button>
+        ) : null}
       </form>
       {error ? (
         <Message kind="error" title={error.code === "invalid_argument" ? "The filter is not valid" : "Runs could not be loaded"}>
@@ -208,16 +223,65 @@ export function RunsPage(props: { project: string; search: string }) {
         {loaded && loaded.total > 0 ? (
           <VirtualTable
             label={`Runs of ${props.project}`}
-            rows={runs}
+            rows={rows}
             columns={columns}
-            rowKey={(run) => run.id}
+            rowKey={(row) => (row.kind === "run" ? row.run.id : `group:${row.group.value}`)}
+            rowClass={(row) => (row.kind === "group" ? "group-row" : `${hidden.has(row.run.id) ? "hidden-run" : ""}${view.baseline === row.run.id ? " baseline-row" : ""}`)}
             height={height}
             onSort={(column, additive) => setView({ sort: toggleSort(view.sort, column, additive) })}
-            onOpen={(run) => navigate(runPath(run.id))}
+            onOpen={(row) => (row.kind === "run" ? navigate(runPath(row.run.id)) : toggleGroup(row.group.value))}
           />
         ) : null}
       </div>
     </section>
+  );
+}
+
+function SavedViews(props: { project: string; current: string }) {
+  const [views, setViews] = useState(() => listViews(props.project));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setViews(listViews(props.project)), [props.project]);
+  const active = views.find((v) => v.query === props.current);
+  return (
+    <span class="saved-views">
+      <select
+        aria-label="Saved views"
+        value={active?.name ?? ""}
+        onChange={(e) => {
+          const name = (e.target as HTMLSelectElement).value;
+          const found = views.find((v) => v.name === name);
+          if (found) navigate(location.pathname + found.query);
+        }}
+      >
+        <option value="">{views.length ? "Saved views…" : "No saved views"}</option>
+        {views.map((v) => (
+          <option value={v.name} key={v.name}>
+            {v.name}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        onClick={() => {
+          const name = prompt("Name this view (filter, sort, columns, grouping, baseline):", active?.name ?? "");
+          if (name === null) return;
+          try {
+            setViews(saveView(props.project, name, props.current));
+            setError(null);
+          } catch (e) {
+            setError(e instanceof Error ? e.message : String(e));
+          }
+        }}
+      >
+        Save view
+      </button>
+      {active ? (
+        <button type="button" onClick={() => setViews(deleteView(props.project, active.name))}>
+          Delete view
+        </button>
+      ) : null}
+      {error ? <span class="inline-error" role="alert">{error}</span> : null}
+    </span>
   );
 }
 

@@ -1,0 +1,6 @@
+/** A run as the canvas plots see it. */
+export interface PlotRun {
+  id: string;
+  name: string;
+  color: string;
+}
