@@ -53,8 +53,10 @@ test: install system-deps check web-test
 	$(BIN)/pytest
 
 # make bench ARGS="--quick" for a smoke run; ARGS="--scale" adds the large Headway-only sizes.
-bench: install
+# It ends with the UI's timings in Chromium (benchmarks/ui_paint.py).
+bench: install system-deps
 	$(BIN)/python benchmarks/run.py $(ARGS)
+	$(BIN)/python benchmarks/ui_paint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules src/headway/server/static

@@ -40,7 +40,8 @@ export interface LineChartProps {
   onXRange: (range: [number, number] | null) => void;
   syncKey: string;
   height: number;
-  hover: (x: number) => HoverRow[];
+  /** Rows for the pointer at x; ``perPixel`` is how much x one CSS pixel spans. */
+  hover: (x: number, perPixel: number) => HoverRow[];
   label: string;
 }
 
@@ -65,7 +66,7 @@ export function LineChart(props: LineChartProps) {
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(props);
   latest.current = props;
-  const [tip, setTip] = useState<{ left: number; top: number; x: number } | null>(null);
+  const [tip, setTip] = useState<{ left: number; top: number; x: number; perPixel: number } | null>(null);
   const hovered = useRef(false);
 
   // The plot is rebuilt only when its series or axes change shape; data and ranges are
@@ -164,7 +165,8 @@ export function LineChart(props: LineChartProps) {
               setTip(null);
               return;
             }
-            setTip({ left, top, x: u.posToVal(left, "x") });
+            const x = u.posToVal(left, "x");
+            setTip({ left, top, x, perPixel: Math.abs(u.posToVal(left + 1, "x") - x) });
           },
         ],
       },
@@ -210,7 +212,7 @@ export function LineChart(props: LineChartProps) {
     if (props.xRange) u.setScale("x", { min: props.xRange[0], max: props.xRange[1] });
   }, [props.data, props.xRange?.[0], props.xRange?.[1], props.autoY?.[0], props.autoY?.[1], props.yRange[0], props.yRange[1]]);
 
-  const rows = tip ? props.hover(tip.x) : [];
+  const rows = tip ? props.hover(tip.x, tip.perPixel) : [];
   return (
     <div class="line-chart" role="img" aria-label={props.label}>
       <div ref={holder} />

@@ -12,7 +12,7 @@ export interface ChartData {
   lines: LineSpec[];
   bands: { upper: number; lower: number; color: string }[];
   autoY: [number, number] | null;
-  hover: (x: number) => HoverRow[];
+  hover: (x: number, perPixel: number) => HoverRow[];
 }
 
 type Table = [number[], ...(number | null)[][]];
@@ -21,12 +21,36 @@ function lineLabel(line: PanelLine, keys: number): string {
   return keys > 1 ? `${line.run.name} · ${line.key}` : line.run.name;
 }
 
-/** Exact values of one envelope at x: the point itself, or the bucket's last and range. */
-export function describeBucket(env: Env, x: number): string | null {
-  const b = bucketAt(env, x);
-  if (b < 0) return null;
-  if (env.count[b] === 1) return formatValue(env.last[b]);
-  return `${formatValue(env.last[b])}  (${formatValue(env.min[b])} … ${formatValue(env.max[b])}, ${env.count[b]} pts)`;
+/**
+ * Exact values of an envelope under the pointer, over [x - reach, x + reach] (the pixel
+ * columns there): the point itself when there is one, else the last value with the
+ * min … max and count of every point drawn there.
+ */
+export function describeAt(env: Env, x: number, reach: number): string | null {
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let last = NaN;
+  let lastX = -Infinity;
+  const from = bucketAt(env, x - reach, 0);
+  const start = from >= 0 ? from : Math.max(0, bucketAt(env, x, 2));
+  for (let b = start; b < env.count.length && env.edges[b] <= x + reach; b++) {
+    if (!env.count[b] || env.lastX[b] < x - reach) continue;
+    count += env.count[b];
+    if (env.min[b] < min) min = env.min[b];
+    if (env.max[b] > max) max = env.max[b];
+    if (env.lastX[b] >= lastX) {
+      lastX = env.lastX[b];
+      last = env.last[b];
+    }
+  }
+  if (!count) {
+    const b = bucketAt(env, x);
+    if (b < 0) return null;
+    return describeAt(env, env.lastX[b], 0);
+  }
+  if (count === 1) return formatValue(last);
+  return `${formatValue(last)}  (${formatValue(min)} … ${formatValue(max)}, ${count} pts)`;
 }
 
 export function buildChart(spec: PanelSpec, loaded: PanelLine[], width: number, range: [number, number] | null): ChartData {
@@ -93,10 +117,10 @@ export function buildChart(spec: PanelSpec, loaded: PanelLine[], width: number, 
 
   const data: uPlot.AlignedData = tables.length ? uPlot.join(tables as uPlot.AlignedData[]) : [[]];
   const autoY = spec.ignoreOutliers ? robustRange(visible) : null;
-  const hover = (x: number): HoverRow[] => {
+  const hover = (x: number, perPixel: number): HoverRow[] => {
     const rows: HoverRow[] = [];
     for (const line of loaded) {
-      const text = describeBucket(line.env, x);
+      const text = describeAt(line.env, x, perPixel * 1.5);
       if (text !== null) rows.push({ label: lineLabel(line, spec.keys.length), color: line.run.color, text });
     }
     return rows;
