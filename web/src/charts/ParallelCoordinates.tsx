@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatValue } from "../components/format";
 import type { PlotRun } from "./PlotPoint";
+import { useElementWidth } from "./useElementWidth";
 import { gradient, makeScale, prepareCanvas, themeColor } from "./scales";
 
 export interface ParallelProps {
@@ -16,22 +17,13 @@ export interface ParallelProps {
 const PAD = { left: 40, right: 60, top: 28, bottom: 24 };
 
 export function ParallelCoordinates(props: ParallelProps) {
-  const holder = useRef<HTMLDivElement>(null);
+  const [holder, width] = useElementWidth<HTMLDivElement>(800);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(800);
   const [hover, setHover] = useState<{ index: number; x: number; y: number } | null>(null);
   const height = props.height ?? 340;
   const scales = useMemo(() => props.columns.map((c) => makeScale(c.values)), [props.columns]);
   const target = props.columns[props.columns.length - 1];
   const targetScale = scales[scales.length - 1];
-
-  useEffect(() => {
-    const el = holder.current;
-    if (!el) return;
-    const resize = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
-    resize.observe(el);
-    return () => resize.disconnect();
-  }, []);
 
   const axisX = (i: number) => PAD.left + (i * (width - PAD.left - PAD.right)) / Math.max(1, props.columns.length - 1);
   const axisY = (pos: number) => PAD.top + (1 - pos) * (height - PAD.top - PAD.bottom);

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatValue } from "../components/format";
 import type { PlotRun } from "./PlotPoint";
+import { useElementWidth } from "./useElementWidth";
 import { makeScale, prepareCanvas, themeColor } from "./scales";
 
 export interface ScatterProps {
@@ -16,21 +17,12 @@ export interface ScatterProps {
 const PAD = { left: 64, right: 16, top: 12, bottom: 40 };
 
 export function Scatter(props: ScatterProps) {
-  const holder = useRef<HTMLDivElement>(null);
+  const [holder, width] = useElementWidth<HTMLDivElement>(600);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(600);
   const [hover, setHover] = useState<number | null>(null);
   const height = props.height ?? 340;
   const sx = useMemo(() => makeScale(props.x.values), [props.x.values]);
   const sy = useMemo(() => makeScale(props.y.values), [props.y.values]);
-
-  useEffect(() => {
-    const el = holder.current;
-    if (!el) return;
-    const resize = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
-    resize.observe(el);
-    return () => resize.disconnect();
-  }, []);
 
   const points = useMemo(
     () => props.runs.map((_, i) => {

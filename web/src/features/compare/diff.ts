@@ -1,23 +1,15 @@
 // The compare view's diff: which config and summary keys differ between runs, and how
 // each run's value stands against the pinned baseline.
 import type { Run } from "../../api/client";
-import { cellValue, flatConfig } from "../runs/columns";
+import { availableColumns, cellValue } from "../runs/columns";
 
 function same(a: unknown, b: unknown): boolean {
   if (typeof a === "number" && typeof b === "number") return a === b || (Number.isNaN(a) && Number.isNaN(b));
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Every config and summary column of the runs, config first. */
-export function allKeys(runs: Run[]): string[] {
-  const config = new Set<string>();
-  const summary = new Set<string>();
-  for (const run of runs) {
-    for (const k of Object.keys(flatConfig(run))) config.add(`config.${k}`);
-    for (const k of Object.keys(run.summary)) summary.add(`summary.${k}`);
-  }
-  return [...[...config].sort(), ...[...summary].sort()];
-}
+/** Every config and summary column of the runs, config first (as the runs table lists them). */
+export const allKeys = availableColumns;
 
 /** Columns whose value is not the same in every run (a missing value counts as a value). */
 export function differingKeys(runs: Run[], keys: string[]): string[] {
