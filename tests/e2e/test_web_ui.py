@@ -8,6 +8,7 @@ test-output/ui/ — open them to see what a user sees.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,6 +227,8 @@ def test_compare_shows_the_differences_and_importance(ui: UiStore, page: Page) -
 
 def test_live_run_updates_without_reload(ui: UiStore, page: Page) -> None:
     backend = HttpBackend(ui.url, timeout=30)
+    # Real clock times: a heartbeat from the past would mark the run crashed, not live.
+    now = time.time()
     try:
         steps = np.arange(5, dtype=np.int64)
         backend.log_batch(
@@ -234,10 +237,10 @@ def test_live_run_updates_without_reload(ui: UiStore, page: Page) -> None:
                 seq=0,
                 create=RunCreate(project="live", id="liverun1", name="still-training"),
                 metrics={
-                    "train/loss": Series("train/loss", steps, steps * 1.0 + 1e9, 1 / (steps + 1.0))
+                    "train/loss": Series("train/loss", steps, steps * 1.0 + now, 1 / (steps + 1.0))
                 },
-                console=[ConsoleLine(1e9, "stdout", "epoch 1 done")],
-                time=1e9,
+                console=[ConsoleLine(now, "stdout", "epoch 1 done")],
+                time=now,
             ),
         )
         page.goto(f"{ui.url}/runs/liverun1?tab=console")
@@ -247,7 +250,7 @@ def test_live_run_updates_without_reload(ui: UiStore, page: Page) -> None:
         expect(page.locator(".live")).to_be_visible()
         backend.log_batch(
             "liverun1",
-            LogBatch(seq=1, console=[ConsoleLine(1e9 + 5, "stdout", "epoch 2 done")], time=1e9 + 5),
+            LogBatch(seq=1, console=[ConsoleLine(now + 5, "stdout", "epoch 2 done")], time=now + 5),
         )
         expect(page.get_by_role("log", name="Console output")).to_contain_text(
             "epoch 2 done", timeout=10_000
