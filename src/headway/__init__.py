@@ -18,6 +18,7 @@ from headway.errors import (
 )
 from headway.sdk import current as _current
 from headway.sdk.api import Api, ApiRun
+from headway.sdk.artifacts import Artifact, ArtifactVersion
 from headway.sdk.init import init
 from headway.sdk.run import Run
 
@@ -26,6 +27,8 @@ __all__ = [
     "AlreadyExists",
     "Api",
     "ApiRun",
+    "Artifact",
+    "ArtifactVersion",
     "Conflict",
     "HeadwayError",
     "InvalidArgument",
@@ -39,6 +42,7 @@ __all__ = [
     "log",
     "run",
     "summary",
+    "use_artifact",
 ]
 
 
@@ -63,6 +67,20 @@ def finish(exit_code: int | None = None) -> None:
     active = _current.get()
     if active is not None:
         active.finish(exit_code)
+
+
+def use_artifact(
+    ref: str, project: str | None = None, *, type: str | None = None
+) -> ArtifactVersion:
+    """Use an artifact version: through the current run (recording lineage), or, with no
+    run, read-only (``project=`` or a ``"project/name:v3"`` reference)."""
+    active = _current.get()
+    if active is not None and project in (None, active.project):
+        return active.use_artifact(ref, type=type)
+    found = Api().artifact(ref, project=project)
+    if type is not None and found.type != type:
+        raise InvalidArgument(f"{found.qualified_name} has type {found.type!r}, not {type!r}")
+    return found
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,19 @@ class Settings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     #: Disables the one-line warnings the SDK prints when the backend is unreachable.
     silent: bool = False
+    #: Who is acting, recorded in artifact and registry history (until auth provides it).
+    user: str = "unknown"
+    #: Shared, content-addressed cache of downloaded artifact files.
+    cache_dir: Path = field(default_factory=lambda: Path("~/.cache/headway").expanduser())
+    #: Endpoint of an S3-compatible store (MinIO, moto, …); default: AWS.
+    s3_endpoint_url: str | None = None
+    #: Key that encrypts webhook secrets at rest (Fernet, urlsafe base64); default: a key
+    #: file created in ``dir``. Several servers sharing a database must share this key.
+    secret_key: str | None = None
+    #: Files at least this large are uploaded to an object store in parts.
+    multipart_threshold: int = 64 * 1024 * 1024
+    #: Part size of multipart uploads (S3's minimum is 5 MiB).
+    multipart_part_size: int = 64 * 1024 * 1024
 
     @property
     def spool_dir(self) -> Path:
@@ -125,12 +138,31 @@ class Settings:
                 )
             ),
             "silent": _env_bool(e.get("HEADWAY_SILENT"), False),
+            "user": e.get("HEADWAY_USER") or _login_name(),
+            "cache_dir": Path(
+                e.get("HEADWAY_CACHE_DIR") or Path("~/.cache/headway").expanduser()
+            ).expanduser(),
+            "s3_endpoint_url": e.get("HEADWAY_S3_ENDPOINT_URL") or None,
+            "secret_key": e.get("HEADWAY_SECRET_KEY") or None,
         }
+        for name in ("multipart_threshold", "multipart_part_size"):
+            raw = e.get(f"HEADWAY_{name.upper()}")
+            if raw:
+                values[name] = int(_env_float(f"HEADWAY_{name.upper()}", raw, 0))
         for flag in ("git", "code", "packages", "console", "system_metrics"):
             name = f"capture_{flag}"
             values[name] = _env_bool(e.get(f"HEADWAY_{name.upper()}"), True)
         values.update(overrides)
         return cls(dir=store_dir, db_url=db_url, artifacts_url=artifacts, **values)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"
 
 
 def sqlite_url(store_dir: Path) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from headway.backend.artifacts import BaseArtifacts, BaseRegistry
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -31,6 +32,11 @@ from headway.entities import (
 
 
 class BaseBackend(abc.ABC):
+    #: Artifacts: uploads, versions, lineage (see ``backend/artifacts.py``).
+    artifacts: BaseArtifacts
+    #: The model registry.
+    registry: BaseRegistry
+
     #: The most metric points a run's writer puts in one batch for this backend. Batches
     #: are split at this size, so every batch fits the server's request cap and one
     #: request never holds the server for long.
@@ -197,3 +203,6 @@ class BaseBackend(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release connections and threads."""
+
+    def start_background(self) -> None:  # noqa: B027 - optional hook, no-op by default
+        """Start background work a long-running server owns (webhook delivery)."""

@@ -23,6 +23,7 @@ import httpx
 
 from headway.backend import codec, lifecycle_wire
 from headway.backend.base import BaseBackend
+from headway.backend.http_artifacts import USER_HEADER, HttpArtifacts, HttpRegistry
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -59,7 +60,14 @@ class HttpBackend(BaseBackend):
     # answers each within tens of milliseconds, large enough to reach 1M points/s.
     max_batch_points = 32_768
 
-    def __init__(self, url: str, *, timeout: float = 30.0, token: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        token: str | None = None,
+        user: str | None = None,
+    ) -> None:
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
@@ -73,12 +81,19 @@ class HttpBackend(BaseBackend):
         headers = {"User-Agent": f"headway-python/{_version()}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if user:
+            headers[USER_HEADER] = user
         self._client = httpx.Client(
             base_url=self.url + _API, timeout=timeout, headers=headers, follow_redirects=False
         )
+        # Presigned object-store URLs: no base URL, and never our Authorization header.
+        self._plain = httpx.Client(timeout=max(timeout, 300.0), follow_redirects=True)
+        self.artifacts = HttpArtifacts(self)
+        self.registry = HttpRegistry(self)
 
     def close(self) -> None:
         self._client.close()
+        self._plain.close()
 
     def health(self) -> dict[str, Any]:
         """The server's status, version and schema version."""
@@ -275,8 +290,11 @@ class HttpBackend(BaseBackend):
         content_type: str | None = None,
         params: dict[str, Any] | None = None,
         accept: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         request = self._build(method, path, payload, content, content_type, params)
+        if headers:
+            request.headers.update(headers)
         if accept is not None:
             request.headers["Accept"] = accept
             # Binary columns of floats barely compress; gzip would cost more than it saves.
@@ -288,8 +306,12 @@ class HttpBackend(BaseBackend):
         return response
 
     @contextmanager
-    def _stream(self, method: str, path: str) -> Iterator[httpx.Response]:
+    def _stream(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None
+    ) -> Iterator[httpx.Response]:
         request = self._build(method, path, None, None, None, None)
+        if headers:
+            request.headers.update(headers)
         with self._translate(method, path):
             response = self._client.send(request, stream=True)
             try:

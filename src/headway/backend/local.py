@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from headway.artifacts.service import ArtifactService, TransferLimits
 from headway.backend.base import BaseBackend
+from headway.backend.local_artifacts import LocalArtifacts, LocalRegistry
+from headway.delivery.secrets import SecretBox
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -20,7 +23,10 @@ from headway.entities import (
     SearchQuery,
     Series,
 )
+from headway.registry.dispatcher import DeliveryDispatcher
+from headway.registry.service import RegistryService
 from headway.settings import Settings
+from headway.store.blobstore import open_blob_store
 from headway.store.sql.schema import upgrade
 from headway.store.sql.store import SqlStore
 from headway.tracking.service import TrackingService
@@ -36,11 +42,35 @@ class LocalBackend(BaseBackend):
         if migrate:
             upgrade(settings.db_url)
         self.settings = settings
-        self.service = TrackingService(
-            SqlStore(settings.db_url), crash_timeout=settings.crash_timeout
+        store = SqlStore(settings.db_url)
+        self.service = TrackingService(store, crash_timeout=settings.crash_timeout)
+        self.artifact_service = ArtifactService(
+            store,
+            open_blob_store(settings.artifacts_url, s3_endpoint_url=settings.s3_endpoint_url),
+            TransferLimits(
+                multipart_threshold=settings.multipart_threshold,
+                part_size=settings.multipart_part_size,
+                # Parts sent through the API must fit the server's request cap.
+                api_part_size=max(
+                    1, min(settings.multipart_part_size, settings.max_request_bytes // 2)
+                ),
+            ),
         )
+        self.registry_service = RegistryService(
+            store, self.artifact_service, SecretBox.from_settings(settings)
+        )
+        self.dispatcher = DeliveryDispatcher(self.registry_service)
+        # Webhooks start flowing at the first registry change in this process (a server
+        # starts the dispatcher up front to finish what earlier processes queued).
+        self.registry_service.on_change = self.dispatcher.start
+        self.artifacts = LocalArtifacts(self.artifact_service, settings.user)
+        self.registry = LocalRegistry(self.registry_service, settings.user)
+
+    def start_background(self) -> None:
+        self.dispatcher.start()
 
     def close(self) -> None:
+        self.dispatcher.stop()
         self.service.store.close()
 
     def list_projects(self) -> list[Project]:

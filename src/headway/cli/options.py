@@ -40,7 +40,7 @@ def open_backend(settings: Settings, *, migrate_sqlite: bool = True) -> BaseBack
     if settings.url:
         from headway.backend.http import HttpBackend
 
-        return HttpBackend(settings.url)
+        return HttpBackend(settings.url, user=settings.user)
     from headway.backend.local import LocalBackend
 
     migrate = migrate_sqlite and settings.db_url.startswith("sqlite")

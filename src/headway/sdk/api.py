@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from headway.backend.artifacts import BaseRegistry
 from headway.backend.base import BaseBackend
 from headway.entities import Envelope, Project, Run, SearchQuery
+from headway.entities.artifacts import ArtifactSummary
 from headway.errors import InvalidArgument
+from headway.sdk.artifacts.version import ArtifactVersion
 from headway.sdk.connect import backend_for, make_settings
 
 if TYPE_CHECKING:
@@ -252,3 +255,49 @@ class Api:
     def run(self, run_id: str) -> ApiRun:
         """A run by id (``project/id`` is accepted too)."""
         return ApiRun(self.backend, self.backend.get_run(run_id.rsplit("/", 1)[-1]))
+
+    # -- artifacts and the registry ---------------------------------------------------------
+    def artifact(self, ref: str, project: str | None = None) -> ArtifactVersion:
+        """A version by reference, read-only: ``"project/name:v3"``, or ``"name:latest"``
+        / ``"name:<alias>"`` with ``project=``."""
+        from headway.artifacts.names import parse_selector
+
+        sel = parse_selector(ref, default_project=project)
+        if sel.project is None:
+            raise InvalidArgument(f"{ref!r} names no project: use 'project/{ref}' or project=")
+        found = self.backend.artifacts.get_version(sel.project, sel.name, sel.version)
+        return ArtifactVersion(self.backend, found, self.settings.cache_dir)
+
+    def artifacts(self, project: str, type: str | None = None) -> list[ArtifactSummary]:
+        return self.backend.artifacts.list_artifacts(project, type)
+
+    def artifact_versions(self, project: str, name: str) -> list[ArtifactVersion]:
+        return [
+            ArtifactVersion(self.backend, a, self.settings.cache_dir)
+            for a in self.backend.artifacts.list_versions(project, name)
+        ]
+
+    @property
+    def registry(self) -> BaseRegistry:
+        """The model registry: ``api.registry.set_alias("dropout-risk", "production", 3)``."""
+        return self.backend.registry
+
+    def model_version(self, ref: str) -> ArtifactVersion:
+        """The artifact behind a registered model version: ``"dropout-risk@production"``,
+        ``"dropout-risk:v3"`` or ``"dropout-risk"`` (latest)."""
+        name, selector = _model_ref(ref)
+        mv = self.backend.registry.get_version(name, selector)
+        found = self.backend.artifacts.get_version(mv.project, mv.artifact, mv.artifact_version)
+        return ArtifactVersion(self.backend, found, self.settings.cache_dir)
+
+
+def _model_ref(ref: str) -> tuple[str, int | str]:
+    from headway.artifacts.names import version_selector
+
+    if "@" in ref:
+        name, _, alias = ref.partition("@")
+        return name, alias
+    if ":" in ref:
+        name, _, ver = ref.partition(":")
+        return name, version_selector(ver)
+    return ref, "latest"

@@ -30,7 +30,7 @@ def backend_for(settings: Settings) -> BaseBackend:
     if settings.url:
         from headway.backend.http import HttpBackend
 
-        return HttpBackend(settings.url)
+        return HttpBackend(settings.url, user=settings.user)
     backend = _local.get(settings.db_url)
     if backend is None:
         # Imported here: a client of a server never needs SQLAlchemy or Alembic.

@@ -137,6 +137,7 @@ def init(
         start_step=start_step,
         spool_dir=spool_dir,
         url=settings.url,
+        cache_dir=settings.cache_dir,
     )
     writer.on_metrics = run.summary.observe
     if resumed and clean_config:

@@ -15,6 +15,7 @@ from typing import Any
 from headway.entities import ConsoleLine, RunFinish, RunState, Series
 from headway.entities.metrics import SUMMARY_RULES
 from headway.errors import InvalidArgument
+from headway.sdk.artifacts.run_mixin import ArtifactRunMixin
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
 from headway.sdk.writer.writer import BUSY_ITEMS, RunWriter
@@ -23,7 +24,7 @@ from headway.tracking import validation as v
 log = logging.getLogger("headway")
 
 
-class Run:
+class Run(ArtifactRunMixin):
     """A live run. Use as a context manager, or call :meth:`finish`."""
 
     def __init__(
@@ -38,6 +39,7 @@ class Run:
         start_step: int = 0,
         spool_dir: Path | None = None,
         url: str | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.id = run_id
         self.name = name
@@ -45,6 +47,7 @@ class Run:
         self.mode = mode
         self.url = url
         self.spool_dir = spool_dir
+        self._cache_dir = cache_dir or Path("~/.cache/headway").expanduser()
         self._writer = writer
         self._rows: deque[Any] | None = writer.rows if writer is not None else None
         self._step = start_step

@@ -24,14 +24,18 @@ from headway.server.errors import install_error_handlers
 from headway.server.ingest_stats import IngestStats
 from headway.server.routers import (
     analysis,
+    artifacts,
     export,
     files,
     health,
     history,
     ingest,
+    lineage,
     projects,
+    registry,
     runs,
     search,
+    uploads,
 )
 from headway.settings import Settings
 from headway.store.sql.schema import head_revision
@@ -48,6 +52,10 @@ _TAGS = [
     {"name": "history", "description": "Metric points, chart envelopes and console output."},
     {"name": "search", "description": "Filter, sort and page runs."},
     {"name": "export", "description": "Bulk export to Parquet."},
+    {"name": "artifacts", "description": "Versioned artifacts: commit, browse, edit, diff."},
+    {"name": "uploads", "description": "Blob transfers: sessions, parts, downloads, gc."},
+    {"name": "lineage", "description": "What runs used and produced; lineage graphs."},
+    {"name": "registry", "description": "Registered models, aliases, history, automations."},
 ]
 
 
@@ -88,7 +96,21 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, projects, runs, ingest, files, history, search, export, analysis):
+    for module in (
+        health,
+        projects,
+        runs,
+        ingest,
+        files,
+        history,
+        search,
+        export,
+        analysis,
+        artifacts,
+        uploads,
+        lineage,
+        registry,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     _mount_ui(app)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from headway.backend.artifacts import BaseArtifacts, BaseRegistry
 from headway.backend.base import BaseBackend
 
 
@@ -27,5 +28,27 @@ async def _raw_body(request: Request) -> RawBody:
     return RawBody(await request.body(), request.headers.get("content-type"))
 
 
+#: Who is acting, for artifact and registry history. Until auth arrives it is what the
+#: client says (the SDK sends the user's login or HEADWAY_USER).
+USER_HEADER = "X-Headway-User"
+
+
+def _user(request: Request) -> str:
+    raw = request.headers.get(USER_HEADER, "").strip()
+    return raw[:256] if raw and raw.isprintable() else "anonymous"
+
+
+async def _artifacts(request: Request) -> BaseArtifacts:
+    backend: BaseBackend = request.app.state.backend
+    return backend.artifacts.with_user(_user(request))
+
+
+async def _registry(request: Request) -> BaseRegistry:
+    backend: BaseBackend = request.app.state.backend
+    return backend.registry.with_user(_user(request))
+
+
 Backend = Annotated[BaseBackend, Depends(_backend)]
+Artifacts = Annotated[BaseArtifacts, Depends(_artifacts)]
+Registry = Annotated[BaseRegistry, Depends(_registry)]
 Body = Annotated[RawBody, Depends(_raw_body)]

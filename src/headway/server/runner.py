@@ -32,6 +32,7 @@ def serve(
         server_header=False,
     )
     server = uvicorn.Server(config)
+    backend.start_background()
     threading.Thread(
         target=_announce, args=(server, host, open_browser), daemon=True, name="headway-announce"
     ).start()

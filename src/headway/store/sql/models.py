@@ -187,3 +187,7 @@ class RunFileRow(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     path: Mapped[str] = mapped_column(String(1024), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+# The other aggregates' tables register on the same metadata (migrations compare them all).
+from headway.store.sql import models_artifacts, models_registry  # noqa: E402, F401

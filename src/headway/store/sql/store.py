@@ -15,8 +15,10 @@ from headway.errors import AlreadyExists, NotFound
 from headway.store.sql import batch as batch_rows
 from headway.store.sql import metrics as metric_rows
 from headway.store.sql import runs as run_rows
+from headway.store.sql.artifacts import ArtifactRows
 from headway.store.sql.batch import BatchEffects, ConfigMerge
 from headway.store.sql.engine import Database, make_engine
+from headway.store.sql.lineage import LineageRows
 from headway.store.sql.models import (
     ConsoleChunkRow,
     ProjectRow,
@@ -24,7 +26,9 @@ from headway.store.sql.models import (
     RunRow,
 )
 from headway.store.sql.raw import cursor_of
+from headway.store.sql.registry import RegistryRows
 from headway.store.sql.schema import check_schema
+from headway.store.sql.uploads import UploadRows
 
 __all__ = ["BatchEffects", "ConfigMerge", "SqlStore"]
 
@@ -41,6 +45,11 @@ class SqlStore:
         self._project_ids: dict[str, int] = {}
         if check:
             check_schema(self.db.engine)
+        # The other aggregates, on the same database.
+        self.artifacts = ArtifactRows(self.db)
+        self.lineage = LineageRows(self.db)
+        self.uploads = UploadRows(self.db)
+        self.registry = RegistryRows(self.db)
 
     def close(self) -> None:
         self.db.dispose()

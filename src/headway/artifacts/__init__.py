@@ -1,0 +1,1 @@
+"""Artifacts: the rules of immutable versions, aliases, lineage, storage and gc."""

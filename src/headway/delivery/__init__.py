@@ -1,0 +1,1 @@
+"""Sending things out: signed webhooks and the encryption of their secrets at rest."""

@@ -1,0 +1,1 @@
+"""The model registry: registered models, aliases, history and automations."""
