@@ -62,7 +62,29 @@ COLUMNS: dict[str, list[Column]] = {
         Column("server_batch_p99_ms", "server batch p99 ms", ratio=False),
         Column("server_peak_rss_mb", "server RSS MB", digits=1),
     ],
+    "artifacts": [
+        Column("size_mib", "MiB", ratio=False),
+        Column("first_log_s", "1st log s"),
+        Column("first_sync_s", "+sync s", ratio=False),
+        Column("first_bytes", "1st stored B"),
+        Column("second_log_s", "2nd log s"),
+        Column("second_vs_hash", "2nd÷hash", ratio=False, digits=2),
+        Column("second_bytes", "2nd extra B"),
+        Column("upload_mbps", "upload MB/s", lower_is_better=False, digits=0),
+        Column("download_mbps", "download MB/s", lower_is_better=False, digits=0),
+        Column("download_ok", "dl ok", ratio=False),
+    ],
 }
+
+# The artifacts rows again, against the disk's own throughput (dd) in the same run.
+ARTIFACTS_DISK_COLUMNS = [
+    Column("upload_mbps", "upload MB/s", ratio=False, digits=0),
+    Column("upload_vs_dd_write", "÷ dd write", ratio=False, digits=2),
+    Column("synced_upload_mbps", "upload+sync MB/s", ratio=False, digits=0),
+    Column("synced_upload_vs_dd_copy", "÷ dd copy", ratio=False, digits=2),
+    Column("download_mbps", "download MB/s", ratio=False, digits=0),
+    Column("download_vs_dd_read", "÷ dd read", ratio=False, digits=2),
+]
 
 
 def fmt_number(value: Any, digits: int = 3) -> str:
@@ -124,9 +146,16 @@ def _reference_row(rows: list[dict[str, Any]], row: dict[str, Any]) -> dict[str,
     return None
 
 
-def render_table(workload: str, rows: list[dict[str, Any]]) -> str:
+def render_table(
+    workload: str,
+    rows: list[dict[str, Any]],
+    columns: list[Column] | None = None,
+    *,
+    with_notes: bool = True,
+) -> str:
     """One text table for a workload's rows (each row: tool, label, ok, result...)."""
-    columns = COLUMNS[workload.split("-")[0]]
+    if columns is None:
+        columns = COLUMNS[workload.split("-")[0]]
     header = ["tool", *[col.title for col in columns]]
     body: list[list[str]] = []
     notes: list[str] = []
@@ -166,7 +195,7 @@ def render_table(workload: str, rows: list[dict[str, Any]]) -> str:
         "  ".join("-" * w for w in widths),
     ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
-    if notes:
+    if notes and with_notes:
         lines.append("")
         lines += [f"  - {n}" for n in dict.fromkeys(notes)]
     return "\n".join(lines)

@@ -44,3 +44,18 @@ def postgres_server() -> Iterator[object]:
 def postgres_url(postgres_server: object) -> str:
     """A fresh, empty PostgreSQL database on the session's real server."""
     return postgres_server.create_database()  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[object]:
+    """moto's S3 server as a real subprocess, shared by the session.
+
+    Tests call ``s3_server.use_env(monkeypatch)`` for fake AWS credentials (it returns the
+    endpoint URL, also ``s3_server.url``) and ``s3_server.create_bucket()`` for a fresh
+    bucket of their own.
+    """
+    from s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()

@@ -40,3 +40,18 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         exec(compile(block, "README.md", "exec"), namespace)
     frame = namespace["best"].to_pandas()  # type: ignore[attr-defined]
     assert len(frame) == 1 and frame["summary.test/auc"].iloc[0] == 0.84
+
+
+@pytest.mark.parametrize("page", ["artifacts.md", "registry.md"])
+def test_capability_page_examples_run(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEADWAY_CAPTURE_SYSTEM_METRICS", "false")
+    monkeypatch.setenv("HEADWAY_CAPTURE_CONSOLE", "false")
+    monkeypatch.setenv("HEADWAY_CACHE_DIR", str(tmp_path / "cache"))
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(), re.S)
+    assert blocks
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, page, "exec"), namespace)

@@ -44,6 +44,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--client", type=int, default=0, help="server workload client index")
     p.add_argument("--go-file", type=Path, default=None, help="start barrier for clients")
     p.add_argument("--ready-file", type=Path, default=None)
+    p.add_argument("--file", type=Path, default=None, help="artifacts workload: the file to log")
     return p.parse_args(argv)
 
 
@@ -401,4 +402,94 @@ def w3_result(
         "envelope_label": env_label,
         "bulk_ingest_s": round(bulk_ingest_s, 4) if bulk_ingest_s is not None else None,
         "note": note,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Artifacts workload: store sizes, flushing, and the record.
+
+MB = 1_000_000  # throughput unit, as dd prints it
+
+
+def store_bytes(root: Path) -> int:
+    """Bytes a folder occupies on disk, like ``du -s --block-size=1``: allocated blocks of
+    every file and folder under it, hard links counted once."""
+    total = 0
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [*dirnames, *filenames, ""]:
+            try:
+                st = os.lstat(os.path.join(dirpath, name) if name else dirpath)
+            except OSError:
+                continue  # removed while we walked (a temporary file)
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
+            total += st.st_blocks * 512
+    return total
+
+
+def timed_sync() -> float:
+    """Seconds ``sync()`` takes: flushing what the tool left in the page cache."""
+    a = time.perf_counter()
+    os.sync()
+    return time.perf_counter() - a
+
+
+def same_content(a: Path, b: Path) -> bool:
+    import filecmp
+
+    return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
+
+
+def artifacts_result(
+    *,
+    size: int,
+    init_s: float,
+    first_call_s: float,
+    first_log_s: float,
+    first_sync_s: float,
+    first_bytes: int,
+    second_call_s: float,
+    second_log_s: float,
+    second_sync_s: float,
+    second_bytes: int,
+    second_bytes_with_run: int,
+    download_s: float | None,
+    download_sync_s: float | None,
+    download_ok: bool | None,
+    download_error: str | None = None,
+    note: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """Artifacts record. ``*_log_s`` is from building the artifact until the run's
+    ``finish()`` (or ``end_run``) returned; ``*_call_s`` the logging call alone;
+    ``*_sync_s`` a ``sync()`` right after (what was still in the page cache)."""
+
+    def rate(seconds: float | None) -> float | None:
+        return round(size / MB / seconds, 1) if seconds else None
+
+    return {
+        "size_bytes": size,
+        "size_mib": round(size / 2**20, 1),
+        "init_s": round(init_s, 4),
+        "first_call_s": round(first_call_s, 4),
+        "first_log_s": round(first_log_s, 4),
+        "first_sync_s": round(first_sync_s, 4),
+        "first_bytes": first_bytes,
+        "second_call_s": round(second_call_s, 4),
+        "second_log_s": round(second_log_s, 4),
+        "second_sync_s": round(second_sync_s, 4),
+        "second_bytes": second_bytes,
+        "second_bytes_with_run": second_bytes_with_run,
+        "upload_mbps": rate(first_log_s),
+        "synced_upload_mbps": rate(first_log_s + first_sync_s),
+        "download_s": round(download_s, 4) if download_s is not None else None,
+        "download_sync_s": round(download_sync_s, 4) if download_sync_s is not None else None,
+        "download_mbps": rate(download_s),
+        "download_ok": download_ok,
+        "download_error": download_error,
+        "note": note,
+        **extra,
     }

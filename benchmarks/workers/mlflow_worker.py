@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from array import array
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -255,7 +256,85 @@ def server_client(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-WORKLOADS = {"w1": w1, "w2": w2, "w3": w3, "server-client": server_client}
+def artifacts(args: argparse.Namespace) -> dict[str, Any]:
+    """``mlflow.log_artifact`` of ``--file`` in two runs, then ``download_artifacts``.
+
+    Tracking ``sqlite:///<workdir>/store/mlflow.db``; the experiment's artifact location
+    is the local folder ``<workdir>/store/artifacts`` (a file store). MLflow copies the
+    file into each run's artifact folder.
+    """
+    import mlflow
+
+    if args.file is None:
+        c.fail("--workload artifacts needs --file")
+    src = args.file.resolve()
+    size = src.stat().st_size
+    store = args.workdir / "store"
+    store.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(f"sqlite:///{store / 'mlflow.db'}")
+    exp_id = mlflow.create_experiment(
+        "bench-artifacts", artifact_location=(store / "artifacts").as_uri()
+    )
+    mlflow.set_experiment(experiment_id=exp_id)
+
+    def log_once(name: str) -> tuple[str, float, float, float, float, int, int]:
+        os.sync()
+        base = c.store_bytes(store)
+        a = time.perf_counter()
+        run = mlflow.start_run(run_name=name)
+        init_s = time.perf_counter() - a
+        os.sync()
+        before = c.store_bytes(store)
+        t0 = time.perf_counter()
+        mlflow.log_artifact(str(src))
+        t_call = time.perf_counter()
+        mlflow.end_run()
+        t_done = time.perf_counter()
+        sync_s = c.timed_sync()
+        after = c.store_bytes(store)
+        rid = str(run.info.run_id)
+        return rid, init_s, t_call - t0, t_done - t0, sync_s, after - before, after - base
+
+    rid1, init_s, call1, log1, sync1, bytes1, _ = log_once("first")
+    _, _, call2, log2, sync2, bytes2, bytes2_run = log_once("second")
+
+    dest = args.workdir / "download"
+    dest.mkdir(parents=True, exist_ok=True)
+    os.sync()
+    a = time.perf_counter()
+    local = mlflow.artifacts.download_artifacts(
+        run_id=rid1, artifact_path=src.name, dst_path=str(dest)
+    )
+    download_s = time.perf_counter() - a
+    download_sync_s = c.timed_sync()
+    ok = c.same_content(src, Path(local))
+    return c.artifacts_result(
+        size=size,
+        init_s=init_s,
+        first_call_s=call1,
+        first_log_s=log1,
+        first_sync_s=sync1,
+        first_bytes=bytes1,
+        second_call_s=call2,
+        second_log_s=log2,
+        second_sync_s=sync2,
+        second_bytes=bytes2,
+        second_bytes_with_run=bytes2_run,
+        download_s=download_s,
+        download_sync_s=download_sync_s,
+        download_ok=ok,
+        note="log_artifact copies the file into the run's artifact folder; the download "
+        "is a copy with no checksum",
+    )
+
+
+WORKLOADS = {
+    "w1": w1,
+    "w2": w2,
+    "w3": w3,
+    "server-client": server_client,
+    "artifacts": artifacts,
+}
 
 if __name__ == "__main__":
     a = c.parse_args()

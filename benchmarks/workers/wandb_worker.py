@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from array import array
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -126,7 +127,109 @@ def w3(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
-WORKLOADS = {"w1": w1, "w2": w2, "w3": w3}
+# Where W&B keeps artifact files, all pointed inside the store folder that is measured:
+# staging copies (WANDB_DATA_DIR), the artifact cache, downloads and the run folders.
+_WANDB_DIRS = {
+    "WANDB_DIR": "runs",
+    "WANDB_DATA_DIR": "data",
+    "WANDB_CACHE_DIR": "cache",
+    "WANDB_ARTIFACT_DIR": "artifacts",
+    "WANDB_CONFIG_DIR": "config",
+}
+
+
+def artifacts(args: argparse.Namespace) -> dict[str, Any]:
+    """Offline ``run.log_artifact(wandb.Artifact(...))`` + ``finish()`` in two runs.
+
+    Every folder W&B writes to is inside ``<workdir>/store``. ``add_file`` (default
+    ``policy="mutable"``) copies the file into the staging folder at once; offline, the
+    copy stays there until ``wandb sync`` uploads it.
+    """
+    if args.file is None:
+        c.fail("--workload artifacts needs --file")
+    src = args.file.resolve()
+    size = src.stat().st_size
+    store = args.workdir / "store"
+    for var, sub in _WANDB_DIRS.items():
+        (store / sub).mkdir(parents=True, exist_ok=True)
+        os.environ[var] = str(store / sub)
+    import wandb
+
+    def log_once(name: str) -> tuple[Any, float, float, float, float, int, int]:
+        os.sync()
+        base = c.store_bytes(store)
+        a = time.perf_counter()
+        run = wandb.init(
+            project="bench-artifacts",
+            name=name,
+            mode="offline",
+            dir=str(store / "runs"),
+            settings=_settings(),
+        )
+        init_s = time.perf_counter() - a
+        os.sync()
+        before = c.store_bytes(store)
+        t0 = time.perf_counter()
+        art = wandb.Artifact("big", type="dataset")
+        art.add_file(str(src))
+        run.log_artifact(art)
+        t_call = time.perf_counter()
+        run.finish()
+        t_done = time.perf_counter()
+        sync_s = c.timed_sync()
+        after = c.store_bytes(store)
+        return art, init_s, t_call - t0, t_done - t0, sync_s, after - before, after - base
+
+    art1, init_s, call1, log1, sync1, bytes1, _ = log_once("first")
+    _, _, call2, log2, sync2, bytes2, bytes2_run = log_once("second")
+
+    # Offline there is no server to resolve "big:v0" from; try what a user would.
+    dest = args.workdir / "download"
+    errors: list[str] = []
+    download_s: float | None = None
+    download_sync_s: float | None = None
+    ok: bool | None = None
+    attempts: list[tuple[str, Any]] = [
+        ("Artifact.download()", lambda: art1.download(root=str(dest))),
+        ("Api().artifact('bench-artifacts/big:v0')", lambda: wandb.Api().artifact(
+            "bench-artifacts/big:v0"
+        ).download(root=str(dest))),
+    ]
+    for label, attempt in attempts:
+        os.sync()
+        a = time.perf_counter()
+        try:
+            root = attempt()
+        except Exception as exc:  # noqa: BLE001 - the error is the result
+            first = (str(exc).strip().splitlines() or [""])[0][:160]
+            errors.append(f"{label}: {type(exc).__name__}: {first}")
+            continue
+        download_s = time.perf_counter() - a
+        download_sync_s = c.timed_sync()
+        ok = c.same_content(src, Path(root) / src.name)
+        break
+    error = "; ".join(errors) if download_s is None else None
+    return c.artifacts_result(
+        size=size,
+        init_s=init_s,
+        first_call_s=call1,
+        first_log_s=log1,
+        first_sync_s=sync1,
+        first_bytes=bytes1,
+        second_call_s=call2,
+        second_log_s=log2,
+        second_sync_s=sync2,
+        second_bytes=bytes2,
+        second_bytes_with_run=bytes2_run,
+        download_s=download_s,
+        download_sync_s=download_sync_s,
+        download_ok=ok,
+        download_error=error,
+        note="offline download not possible: " + error if error else "",
+    )
+
+
+WORKLOADS = {"w1": w1, "w2": w2, "w3": w3, "artifacts": artifacts}
 
 if __name__ == "__main__":
     a = c.parse_args()

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from headway.cli import data, runs, serve, sync
+from headway.cli import artifacts, data, gc, models, runs, serve, sync
+from headway.cli.options import close_backends
 from headway.errors import HeadwayError
 
 
@@ -28,6 +29,9 @@ cli.add_command(sync.sync)
 cli.add_command(runs.runs)
 cli.add_command(data.db)
 cli.add_command(data.export)
+cli.add_command(artifacts.artifact)
+cli.add_command(models.model)
+cli.add_command(gc.gc)
 
 
 def main() -> None:
@@ -43,3 +47,5 @@ def main() -> None:
     except HeadwayError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+    finally:
+        close_backends()

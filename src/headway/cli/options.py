@@ -34,14 +34,28 @@ def build_settings(
     return settings.replace(url=url) if url else settings
 
 
+#: Backends opened by the running command; ``close_backends`` closes them on exit, which
+#: also delivers webhooks the command's registry changes queued.
+_opened: list[BaseBackend] = []
+
+
 def open_backend(settings: Settings, *, migrate_sqlite: bool = True) -> BaseBackend:
     """The backend a read/admin command uses: the server when a URL is set, else the
     store (an embedded SQLite store is created on first use, like the SDK does)."""
+    backend: BaseBackend
     if settings.url:
         from headway.backend.http import HttpBackend
 
-        return HttpBackend(settings.url, user=settings.user)
-    from headway.backend.local import LocalBackend
+        backend = HttpBackend(settings.url, user=settings.user)
+    else:
+        from headway.backend.local import LocalBackend
 
-    migrate = migrate_sqlite and settings.db_url.startswith("sqlite")
-    return LocalBackend(settings, migrate=migrate)
+        migrate = migrate_sqlite and settings.db_url.startswith("sqlite")
+        backend = LocalBackend(settings, migrate=migrate)
+    _opened.append(backend)
+    return backend
+
+
+def close_backends() -> None:
+    while _opened:
+        _opened.pop().close()

@@ -24,6 +24,7 @@ from headway.server.errors import install_error_handlers
 from headway.server.ingest_stats import IngestStats
 from headway.server.routers import (
     analysis,
+    artifact_preview,
     artifacts,
     export,
     files,
@@ -53,6 +54,7 @@ _TAGS = [
     {"name": "search", "description": "Filter, sort and page runs."},
     {"name": "export", "description": "Bulk export to Parquet."},
     {"name": "artifacts", "description": "Versioned artifacts: commit, browse, edit, diff."},
+    {"name": "previews", "description": "First rows of a version's CSV and Parquet files."},
     {"name": "uploads", "description": "Blob transfers: sessions, parts, downloads, gc."},
     {"name": "lineage", "description": "What runs used and produced; lineage graphs."},
     {"name": "registry", "description": "Registered models, aliases, history, automations."},
@@ -107,6 +109,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         export,
         analysis,
         artifacts,
+        artifact_preview,
         uploads,
         lineage,
         registry,

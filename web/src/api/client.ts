@@ -117,7 +117,7 @@ export function getConsole(runId: string, offset: number, limit: number): Promis
 }
 
 export function listFiles(runId: string): Promise<string[]> {
-  return call<components["schemas"]["FileList"]>(`/runs/${encodeURIComponent(runId)}/files`).then((r) => r.files);
+  return call<components["schemas"]["headway__server__schemas__runs__FileList"]>(`/runs/${encodeURIComponent(runId)}/files`).then((r) => r.files);
 }
 
 /** A captured file's text (code, diff, requirements); the server sends raw bytes. */
@@ -140,4 +140,179 @@ export function getImportance(project: string, body: ImportanceIn): Promise<Impo
     method: "POST",
     body: JSON.stringify(body),
   });
+}
+
+// -- artifacts ---------------------------------------------------------------------------
+
+export type ArtifactSummary = components["schemas"]["ArtifactSummaryOut"];
+export type ArtifactVersion = components["schemas"]["ArtifactVersionOut"];
+export type ArtifactEvent = components["schemas"]["ArtifactEventOut"];
+export type ManifestEntry = components["schemas"]["ManifestEntryIO"];
+export type VersionPatch = components["schemas"]["VersionPatchIn"];
+export type VersionDiff = components["schemas"]["VersionDiffOut"];
+export type Lineage = components["schemas"]["LineageOut"];
+export type LineageNode = components["schemas"]["LineageNodeOut"];
+export type LineageEdge = components["schemas"]["LineageEdgeOut"];
+export type LineageDirection = "both" | "upstream" | "downstream";
+export type RunArtifacts = components["schemas"]["RunArtifactsOut"];
+export type TablePreview = components["schemas"]["TableOut"];
+
+/** Path segments of one artifact under a project: /projects/P/artifacts/NAME. */
+function artifactBase(project: string, name: string): string {
+  return `/projects/${encodeURIComponent(project)}/artifacts/${encodeURIComponent(name)}`;
+}
+
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+export function listArtifacts(project: string, type?: string): Promise<ArtifactSummary[]> {
+  const query = type ? `?type=${encodeURIComponent(type)}` : "";
+  return call<components["schemas"]["ArtifactList"]>(`/projects/${encodeURIComponent(project)}/artifacts${query}`).then(
+    (r) => r.artifacts,
+  );
+}
+
+/** Newest first; soft-deleted versions only when asked for. */
+export function listArtifactVersions(project: string, name: string, includeDeleted = false): Promise<ArtifactVersion[]> {
+  return call<components["schemas"]["ArtifactVersionList"]>(
+    `${artifactBase(project, name)}/versions?include_deleted=${includeDeleted}`,
+  ).then((r) => r.versions);
+}
+
+/** A version by "v3", "latest" or an alias (deleted versions too: the page says so). */
+export function getArtifactVersion(project: string, name: string, selector: string): Promise<ArtifactVersion> {
+  return call<ArtifactVersion>(`${artifactBase(project, name)}/versions/${encodeURIComponent(selector)}?include_deleted=true`);
+}
+
+export function patchArtifactVersion(project: string, name: string, version: number, patch: VersionPatch): Promise<ArtifactVersion> {
+  return call<ArtifactVersion>(`${artifactBase(project, name)}/versions/v${version}`, {
+    method: "PATCH",
+    body: JSON.stringify(patch),
+  });
+}
+
+export function listVersionFiles(project: string, name: string, version: number, limit = 10_000): Promise<ManifestEntry[]> {
+  return call<components["schemas"]["headway__server__schemas__artifacts__FileList"]>(`${artifactBase(project, name)}/versions/v${version}/files?limit=${limit}`).then(
+    (r) => r.files,
+  );
+}
+
+/** The URL of a stored file's bytes (downloads, and previews with ?max_bytes=). */
+export function versionFileUrl(project: string, name: string, version: number, path: string): string {
+  return `${API}${artifactBase(project, name)}/versions/v${version}/files/${encodePath(path)}`;
+}
+
+/** Up to ``maxBytes`` of a stored file, for previews. */
+export async function getVersionFileBytes(
+  project: string,
+  name: string,
+  version: number,
+  path: string,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<ArrayBuffer> {
+  let response: Response;
+  try {
+    response = await fetch(`${versionFileUrl(project, name, version, path)}?max_bytes=${maxBytes}`, { signal });
+  } catch (cause) {
+    throw new ApiError(0, "unreachable", `The Headway server cannot be reached (${String(cause)}).`);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => undefined)) as ErrorBody | undefined;
+    throw new ApiError(response.status, body?.error.code ?? "http_error", body?.error.message ?? `The file ${path} could not be read.`);
+  }
+  return response.arrayBuffer();
+}
+
+/** The first rows of a CSV, TSV or Parquet file, parsed by the server. */
+export function getVersionTable(project: string, name: string, version: number, path: string, limit = 200): Promise<TablePreview> {
+  return call<TablePreview>(`${artifactBase(project, name)}/versions/v${version}/table/${encodePath(path)}?limit=${limit}`);
+}
+
+export function listArtifactEvents(project: string, name: string): Promise<ArtifactEvent[]> {
+  return call<components["schemas"]["ArtifactEventList"]>(`${artifactBase(project, name)}/events`).then((r) => r.events);
+}
+
+export function diffVersions(project: string, name: string, old: number, next: number): Promise<VersionDiff> {
+  return call<VersionDiff>(`${artifactBase(project, name)}/diff?old=v${old}&new=v${next}`);
+}
+
+export function getVersionLineage(project: string, name: string, version: number, depth: number, direction: LineageDirection = "both"): Promise<Lineage> {
+  return call<Lineage>(`${artifactBase(project, name)}/versions/v${version}/lineage?direction=${direction}&depth=${depth}`);
+}
+
+export function getRunArtifacts(runId: string): Promise<RunArtifacts> {
+  return call<RunArtifacts>(`/runs/${encodeURIComponent(runId)}/artifacts`);
+}
+
+export function getRunLineage(runId: string, depth: number, direction: LineageDirection = "both"): Promise<Lineage> {
+  return call<Lineage>(`/runs/${encodeURIComponent(runId)}/lineage?direction=${direction}&depth=${depth}`);
+}
+
+// -- the model registry -------------------------------------------------------------------
+
+export type RegisteredModel = components["schemas"]["RegisteredModelOut"];
+export type ModelVersion = components["schemas"]["ModelVersionOut"];
+export type RegistryEvent = components["schemas"]["RegistryEventOut"];
+export type Automation = components["schemas"]["AutomationOut"];
+export type Delivery = components["schemas"]["DeliveryOut"];
+
+function modelBase(name: string): string {
+  return `/registry/models/${encodeURIComponent(name)}`;
+}
+
+export function listModels(q = ""): Promise<RegisteredModel[]> {
+  const query = q ? `?q=${encodeURIComponent(q)}` : "";
+  return call<components["schemas"]["RegisteredModelList"]>(`/registry/models${query}`).then((r) => r.models);
+}
+
+export function getModel(name: string): Promise<RegisteredModel> {
+  return call<RegisteredModel>(modelBase(name));
+}
+
+/** Newest first. */
+export function listModelVersions(name: string): Promise<ModelVersion[]> {
+  return call<components["schemas"]["ModelVersionList"]>(`${modelBase(name)}/versions`).then((r) => r.versions);
+}
+
+/** Promote: point ``alias`` at ``version`` (a protected alias needs its role). */
+export function setModelAlias(name: string, alias: string, version: number, role: string | null): Promise<ModelVersion> {
+  return call<ModelVersion>(`${modelBase(name)}/aliases/${encodeURIComponent(alias)}`, {
+    method: "PUT",
+    body: JSON.stringify({ version, role }),
+  });
+}
+
+export function rollbackModelAlias(name: string, alias: string, role: string | null): Promise<ModelVersion> {
+  return call<ModelVersion>(`${modelBase(name)}/aliases/${encodeURIComponent(alias)}/rollback`, {
+    method: "POST",
+    body: JSON.stringify({ role }),
+  });
+}
+
+/** Newest first, optionally one alias's moves only. */
+export function getModelHistory(name: string, alias = ""): Promise<RegistryEvent[]> {
+  const query = alias ? `?alias=${encodeURIComponent(alias)}` : "";
+  return call<components["schemas"]["RegistryEventList"]>(`${modelBase(name)}/history${query}`).then((r) => r.events);
+}
+
+/** The version ``alias`` pointed to at ``time`` (null: it was not set then). */
+export function getAliasAt(name: string, alias: string, time: Date): Promise<ModelVersion | null> {
+  const at = encodeURIComponent(time.toISOString());
+  return call<components["schemas"]["AliasAtOut"]>(`${modelBase(name)}/aliases/${encodeURIComponent(alias)}/at?time=${at}`).then(
+    (r) => r.version ?? null,
+  );
+}
+
+export function listAutomations(model: string): Promise<Automation[]> {
+  return call<components["schemas"]["AutomationList"]>(`/registry/automations?model=${encodeURIComponent(model)}`).then(
+    (r) => r.automations,
+  );
+}
+
+export function listDeliveries(automationId: number): Promise<Delivery[]> {
+  return call<components["schemas"]["DeliveryList"]>(`/registry/automations/${automationId}/deliveries`).then(
+    (r) => r.deliveries,
+  );
 }

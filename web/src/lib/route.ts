@@ -6,6 +6,11 @@ export type Route =
   | { page: "runs"; project: string }
   | { page: "compare"; project: string }
   | { page: "run"; runId: string }
+  | { page: "artifacts"; project: string }
+  | { page: "artifact"; project: string; name: string }
+  | { page: "artifactVersion"; project: string; name: string; version: number }
+  | { page: "registry" }
+  | { page: "model"; name: string }
   | { page: "missing"; path: string };
 
 export function parseRoute(pathname: string): Route {
@@ -14,6 +19,15 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === "projects" && parts.length === 2) return { page: "runs", project: parts[1] };
   if (parts[0] === "projects" && parts.length === 3 && parts[2] === "compare") return { page: "compare", project: parts[1] };
   if (parts[0] === "runs" && parts.length === 2) return { page: "run", runId: parts[1] };
+  if (parts[0] === "projects" && parts[2] === "artifacts") {
+    if (parts.length === 3) return { page: "artifacts", project: parts[1] };
+    if (parts.length === 4) return { page: "artifact", project: parts[1], name: parts[3] };
+    const version = /^v(\d+)$/.exec(parts[5] ?? "");
+    if (parts.length === 6 && parts[4] === "v" && version)
+      return { page: "artifactVersion", project: parts[1], name: parts[3], version: Number(version[1]) };
+  }
+  if (parts[0] === "registry" && parts.length === 1) return { page: "registry" };
+  if (parts[0] === "registry" && parts.length === 2) return { page: "model", name: parts[1] };
   return { page: "missing", path: pathname };
 }
 
@@ -23,6 +37,37 @@ export function projectPath(project: string): string {
 
 export function runPath(runId: string): string {
   return `/runs/${encodeURIComponent(runId)}`;
+}
+
+export function artifactsPath(project: string): string {
+  return `${projectPath(project)}/artifacts`;
+}
+
+export function artifactPath(project: string, name: string): string {
+  return `${artifactsPath(project)}/${encodeURIComponent(name)}`;
+}
+
+/** A version's page, optionally on a tab with its own query (e.g. ?tab=files&file=a.csv). */
+export function versionPath(project: string, name: string, version: number, query?: Record<string, string>): string {
+  const params = new URLSearchParams(query);
+  const text = params.toString();
+  return `${artifactPath(project, name)}/v/v${version}${text ? `?${text}` : ""}`;
+}
+
+/** "project/name:v3" (lineage node ids, registry artifact refs) → its parts. */
+export function parseVersionRef(ref: string): { project: string; name: string; version: number } | null {
+  const match = /^([^/]+)\/(.+):v(\d+)$/.exec(ref);
+  return match ? { project: match[1], name: match[2], version: Number(match[3]) } : null;
+}
+
+export function registryPath(): string {
+  return "/registry";
+}
+
+export function modelPath(name: string, query?: Record<string, string>): string {
+  const params = new URLSearchParams(query);
+  const text = params.toString();
+  return `/registry/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
 }
 
 const CHANGE = "headway:navigate";

@@ -117,6 +117,7 @@ class S3BlobStore(BaseBlobStore):
             )
 
     def put_stream(self, digest: str, chunks: Iterable[bytes]) -> int:
+        self.key(digest)  # an invalid digest is refused before any byte is read
         with tempfile.NamedTemporaryFile(prefix="headway-upload-") as tmp:
             hasher = StreamHasher()
             for chunk in chunks:
