@@ -11,6 +11,7 @@ from headway.errors import SchemaOutOfDate
 from headway.settings import Settings
 from headway.store.sql.schema import upgrade
 from headway.store.sql.store import SqlStore
+from headway.testing.artifact_contract import ArtifactContract
 from headway.testing.contract import BackendContract
 
 pytestmark = pytest.mark.postgres
@@ -30,3 +31,12 @@ def test_unmigrated_postgres_is_refused_with_the_command(postgres_url: str) -> N
         SqlStore(postgres_url)
     upgrade(postgres_url)
     SqlStore(postgres_url).close()
+
+
+class TestArtifactsOnPostgres(ArtifactContract):
+    @pytest.fixture
+    def backend(self, postgres_url: str, tmp_path: Path) -> Iterator[BaseBackend]:
+        settings = Settings.from_env(env={}, dir=str(tmp_path), db_url=postgres_url)
+        backend = LocalBackend(settings, migrate=True)
+        yield backend
+        backend.close()

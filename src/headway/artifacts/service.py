@@ -7,6 +7,7 @@ the model registry cannot be deleted; every edit is recorded with who and when.
 
 from __future__ import annotations
 
+import itertools
 import math
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -260,7 +261,11 @@ class ArtifactService:
     def blob_chunks(self, digest: str) -> Iterator[bytes]:
         if not is_digest(digest):
             raise InvalidArgument(f"invalid blob digest {digest!r}")
-        return self.blobs.iter_chunks(digest)
+        chunks = self.blobs.iter_chunks(digest)
+        # Opening happens at the first chunk: do it now, so a missing blob is a NotFound
+        # before a response starts, not a broken stream.
+        first = next(chunks, b"")
+        return itertools.chain([first], chunks)
 
     def blob_url(self, digest: str) -> str | None:
         """A presigned download URL when the store has them, else None (use the API)."""
