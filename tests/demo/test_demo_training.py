@@ -11,6 +11,8 @@ from headway.demo import make_students, run_demo
 from headway.demo.training import VARIANTS, _auc, evaluate, prepare
 
 PROJECT = "student-dropout"
+#: The variants; data preparation and the spring retrain are runs of their own.
+TRAINING = 'group = "semester-2026-fall"'
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,7 @@ def test_every_variant_is_one_run(demo: tuple[Path, list[str]]) -> None:
     store, run_ids = demo
     assert len(run_ids) == len(VARIANTS)
     assert len(set(run_ids)) == len(run_ids)
-    runs = headway.Api(dir=store).runs(PROJECT)
+    runs = headway.Api(dir=store).runs(PROJECT, TRAINING)
     assert len(runs) == len(VARIANTS)
     assert {r.id for r in runs} == set(run_ids)
     assert {r.name for r in runs} == {v.name for v in VARIANTS}
@@ -31,7 +33,7 @@ def test_every_variant_is_one_run(demo: tuple[Path, list[str]]) -> None:
 
 def test_runs_record_their_config(demo: tuple[Path, list[str]]) -> None:
     store, _ = demo
-    for run in headway.Api(dir=store).runs(PROJECT):
+    for run in headway.Api(dir=store).runs(PROJECT, TRAINING):
         variant = next(v for v in VARIANTS if v.name == run.name)
         assert run.config["model_type"] == variant.model_type
         assert run.config["seed"] == 7
@@ -51,7 +53,7 @@ def test_runs_have_a_validation_learning_curve(demo: tuple[Path, list[str]]) -> 
 
 def test_runs_report_test_metrics_overall_and_per_group(demo: tuple[Path, list[str]]) -> None:
     store, _ = demo
-    for run in headway.Api(dir=store).runs(PROJECT):
+    for run in headway.Api(dir=store).runs(PROJECT, TRAINING):
         summary = run.summary
         assert 0.6 <= float(summary["test/auc"]) <= 1.0, run.name
         for key in (
@@ -105,3 +107,39 @@ def test_auc_matches_scikit_learn_including_ties(seed: int) -> None:
     p = rng.integers(0, 20, 500) / 20  # coarse scores, so many ties
     assert _auc(y, p) == pytest.approx(roc_auc_score(y, p))
     assert _auc(np.zeros(5, dtype=np.int64), p[:5]) is None
+
+
+def test_data_and_models_carry_their_lineage(demo: tuple[Path, list[str]]) -> None:
+    store, run_ids = demo
+    api = headway.Api(dir=store)
+    raw = api.artifact(f"{PROJECT}/student_data:v0")
+    cleaned = api.artifact(f"{PROJECT}/student_data_cleaned:v1")
+    assert "training" in cleaned.aliases and raw.metadata["rows"] > cleaned.metadata["rows"]
+    assert {"DATA_CARD.md", "schema.json", "students.parquet"} == {e.path for e in cleaned.files()}
+    up = cleaned.lineage("upstream", depth=1)
+    assert f"{PROJECT}/student_data:v0" in {n.id for n in up.nodes}
+    down = cleaned.lineage("downstream", depth=1)
+    assert set(run_ids) <= {n.id for n in down.nodes}
+    production = api.model_version("dropout-risk@production")
+    assert production.type == "model" and {"model.pkl", "model.json"} <= {
+        e.path for e in production.files()
+    }
+    origin = production.lineage("upstream", depth=2)
+    assert {f"{PROJECT}/student_data_cleaned:v1", f"{PROJECT}/student_data:v0"} <= {
+        n.id for n in origin.nodes
+    }
+
+
+def test_the_registry_shows_a_promotion_and_a_rollback(demo: tuple[Path, list[str]]) -> None:
+    store, _ = demo
+    registry = headway.Api(dir=store).registry
+    model = registry.get_model("dropout-risk")
+    assert model.aliases["production"] == model.aliases["champion"] == 1
+    assert model.protected == {"production": "approver"} and "Dropout risk" in model.description
+    events = registry.history("dropout-risk", alias="production")
+    moves = [e for e in events if e.action == "alias_set"]
+    assert [(e.version, e.details.get("rollback", False)) for e in moves] == [
+        (1, True),
+        (2, False),
+        (1, False),
+    ]

@@ -115,6 +115,8 @@ def demo(
         f"  Fairness gaps:  headway runs ls {project} "
         "-f 'summary.fairness/recall_gap/first_language < 0.1'"
     )
+    click.echo(f"  Data and models: headway artifact ls {project}")
+    click.echo("  Registry:       headway model history dropout-risk")
     if then_serve:
         from headway.server.runner import serve
 

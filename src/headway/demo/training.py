@@ -35,6 +35,8 @@ from headway.demo.dataset import (
     make_students,
     split_by_semester,
 )
+from headway.demo.lineage import CLEANED, log_datasets, log_model, register
+from headway.sdk.artifacts.version import ArtifactVersion
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -129,6 +131,17 @@ def _positive_proba(model: object, x: FloatArray) -> FloatArray:
     return np.asarray(proba[:, 1], dtype=np.float64)
 
 
+class Fitted:
+    """A trained estimator as a predictor of dropout probabilities; it pickles, so the
+    demo can store it as a model artifact."""
+
+    def __init__(self, estimator: object) -> None:
+        self.estimator = estimator
+
+    def __call__(self, x: FloatArray) -> FloatArray:
+        return _positive_proba(self.estimator, x)
+
+
 def _train_logistic(
     data: Prepared, hp: Mapping[str, float | int | str], seed: int, on_step: StepCallback
 ) -> Predictor:
@@ -143,7 +156,7 @@ def _train_logistic(
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(data.x_train, data.y_train)
         on_step(epoch, _positive_proba(model, data.x_train), _positive_proba(model, data.x_val))
-    return lambda x: _positive_proba(model, x)
+    return Fitted(model)
 
 
 def _train_random_forest(
@@ -164,7 +177,7 @@ def _train_random_forest(
         model.set_params(n_estimators=n_trees)
         model.fit(data.x_train, data.y_train)
         on_step(n_trees, _positive_proba(model, data.x_train), _positive_proba(model, data.x_val))
-    return lambda x: _positive_proba(model, x)
+    return Fitted(model)
 
 
 def _train_boosting(
@@ -193,7 +206,7 @@ def _train_boosting(
             np.asarray(p_train[:, 1], dtype=np.float64),
             np.asarray(p_val[:, 1], dtype=np.float64),
         )
-    return lambda x: _positive_proba(model, x)
+    return Fitted(model)
 
 
 VARIANTS: Final[tuple[Variant, ...]] = (
@@ -355,7 +368,9 @@ def _train_variant(
     dataset_info: Mapping[str, float | int | str],
     dir: str | None,
     url: str | None,
-) -> tuple[str, dict[str, float], float]:
+    dataset_ref: str | None = None,
+    group: str = GROUP,
+) -> tuple[str, dict[str, float], float, ArtifactVersion | None]:
     started = time.perf_counter()
     # The context manager marks the run failed, with the traceback, if training raises.
     with headway.init(
@@ -372,12 +387,14 @@ def _train_variant(
         },
         tags=list(variant.tags),
         notes=variant.notes,
-        group=GROUP,
+        group=group,
         job_type="train",
         dir=dir,
         url=url,
     ) as run:
         run.config["n_features"] = len(data.feature_names)
+        if dataset_ref is not None:
+            run.use_artifact(dataset_ref)
         run.define_metric("train/*", step_metric="epoch")
         run.define_metric("val/*", step_metric="epoch")
         run.define_metric("val/auc", step_metric="epoch", summary="max")
@@ -406,9 +423,19 @@ def _train_variant(
         for key, value in final.items():
             run.summary[key] = value
         run.summary["train_seconds"] = time.perf_counter() - started
+        model = None
+        if dataset_ref is not None and isinstance(predict, Fitted):
+            model = log_model(
+                run,
+                variant.name,
+                predict.estimator,
+                features=list(data.feature_names),
+                threshold=threshold,
+                metrics=final,
+            )
         run_id = str(run.id)
     # Timed after the run is finished, so the progress line includes storing it.
-    return run_id, final, time.perf_counter() - started
+    return run_id, final, time.perf_counter() - started, model
 
 
 def run_demo(
@@ -420,13 +447,19 @@ def run_demo(
     url: str | None = None,
     quiet: bool = False,
     variants: Sequence[Variant] = VARIANTS,
+    lineage: bool = True,
 ) -> list[str]:
     """Generate the students, train every variant as one run, and return the run ids.
 
     ``dir`` is the embedded store folder and ``url`` a team server, exactly as for
-    :func:`headway.init`. Prints one progress line per variant unless ``quiet``.
+    :func:`headway.init`. Prints one progress line per variant unless ``quiet``. With
+    ``lineage`` the data goes through artifacts and the best model into the registry
+    (see :mod:`headway.demo.lineage`).
     """
     df = make_students(n_students, seed)
+    store_dir = os.fspath(dir) if dir is not None else None
+    if lineage:
+        df = log_datasets(df, project=project, seed=seed, dir=store_dir, url=url)
     data = prepare(df)
     dataset_info: dict[str, float | int | str] = {
         "name": "synthetic-students",
@@ -437,10 +470,10 @@ def run_demo(
         "positive_rate": round(float(df[LABEL].mean()), 4),
         "split": "by semester: older ones train, the next validates, the newest tests",
     }
-    store_dir = os.fspath(dir) if dir is not None else None
     run_ids = []
+    models: dict[str, tuple[ArtifactVersion, dict[str, float]]] = {}
     for i, variant in enumerate(variants, start=1):
-        run_id, final, seconds = _train_variant(
+        run_id, final, seconds, model = _train_variant(
             variant,
             data,
             project=project,
@@ -448,8 +481,11 @@ def run_demo(
             dataset_info=dataset_info,
             dir=store_dir,
             url=url,
+            dataset_ref=CLEANED if lineage else None,
         )
         run_ids.append(run_id)
+        if model is not None:
+            models[variant.name] = (model, final)
         if not quiet:
             print(
                 f"[{i}/{len(variants)}] {variant.name:<18} "
@@ -460,4 +496,48 @@ def run_demo(
                 f"run {run_id}  {seconds:.1f}s",
                 flush=True,
             )
+    if models:
+        best = max(models, key=lambda name: models[name][1].get("test/auc", 0.0))
+        retrain = _retrain(
+            next(v for v in variants if v.name == best),
+            data,
+            seed,
+            project,
+            dataset_info,
+            store_dir,
+            url,
+        )
+        register(project, models, retrain=retrain, dir=store_dir, url=url)
     return run_ids
+
+
+def _retrain(
+    variant: Variant,
+    data: Prepared,
+    seed: int,
+    project: str,
+    dataset_info: Mapping[str, float | int | str],
+    dir: str | None,
+    url: str | None,
+) -> tuple[ArtifactVersion, dict[str, float]] | None:
+    """The spring retrain of the champion: another seed, logged under the same name."""
+    spring = Variant(
+        name=variant.name,
+        model_type=variant.model_type,
+        hyperparameters=variant.hyperparameters,
+        train=variant.train,
+        tags=("retrain", "spring-2027"),
+        notes="Spring retrain; promoted, then rolled back after an advisor report.",
+    )
+    _run_id, final, _seconds, model = _train_variant(
+        spring,
+        data,
+        project=project,
+        seed=seed + 1,
+        dataset_info=dataset_info,
+        dir=dir,
+        url=url,
+        dataset_ref=CLEANED,
+        group="semester-2027-spring",
+    )
+    return None if model is None else (model, final)
