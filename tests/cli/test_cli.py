@@ -81,3 +81,68 @@ def test_export_and_db_upgrade(filled: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     upgraded = runner.invoke(cli, ["db", "upgrade", "--dir", str(fresh)])
     assert upgraded.exit_code == 0 and head_revision() in upgraded.output
+
+
+def test_artifact_and_model_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADWAY_CACHE_DIR", str(tmp_path / "cache"))
+    store = ["--dir", str(tmp_path / "store")]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.csv").write_text("x\n1\n")
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, [*args, *store])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "created p/students:v0" in run(
+        "artifact", "put", str(data), "-p", "p", "-n", "students", "-a", "raw", "-m", '{"rows": 1}'
+    )
+    assert "unchanged, same content as p/students:v0" in run(
+        "artifact", "put", str(data), "-p", "p", "-n", "students"
+    )
+    (data / "b.csv").write_text("y\n2\n")
+    run("artifact", "put", str(data), "-p", "p", "-n", "students")
+    assert "students:v1" in run("artifact", "ls", "p", "students")
+    assert "raw=v0" in run("artifact", "ls", "p")
+    out = run("artifact", "diff", "p/students:v0", "p/students:v1")
+    assert "+ b.csv" in out and "metadata.rows: 1 -> None" in out
+    target = tmp_path / "got"
+    run("artifact", "get", "p/students:raw", "-r", str(target))
+    assert (target / "a.csv").read_text() == "x\n1\n"
+    assert "all intact" in run("artifact", "verify", "students:v1", "-p", "p")
+    (target / "a.csv").write_text("changed")
+    bad = runner.invoke(cli, ["artifact", "verify", "p/students:v0", "-r", str(target), *store])
+    assert bad.exit_code == 1 and "content differs" in bad.output
+
+    model = tmp_path / "model.bin"
+    for i in range(2):
+        model.write_bytes(bytes([i]))
+        run("artifact", "put", str(model), "-p", "p", "-n", "clf", "-t", "model")
+        headway.Api(dir=tmp_path / "store").registry.link(
+            "risk", project="p", artifact="clf", selector=i
+        )
+    assert "risk@production -> v1" in run("model", "promote", "risk", "1")
+    assert "(was v1)" in run("model", "promote", "risk", "2")
+    assert "rolled back from v2" in run("model", "rollback", "risk")
+    assert "production=v1" in run("model", "ls")
+    history = run("model", "history", "risk", "-a", "production")
+    assert "[rollback]" in history.splitlines()[0]
+    assert "v1" in run("model", "history", "risk", "-a", "production", "--at", "2999-01-01")
+    assert "was not set" in run(
+        "model", "history", "risk", "-a", "production", "--at", "2000-01-01"
+    )
+    assert "needs role approver" in run(
+        "model", "protect", "risk", "production", "--role", "approver"
+    )
+    denied = runner.invoke(cli, ["model", "promote", "risk", "2", *store])
+    assert denied.exit_code != 0 and "requires role 'approver'" in str(denied.exception)
+    assert "clf:v1" in run("model", "compare", "risk:1", "risk:2")
+    assert "p/clf:v1" in run("model", "show", "risk")
+
+    run("artifact", "delete", "p/students:v1")
+    assert "would delete 1 blobs" in run("gc", "--dry-run", "--grace", "0")
+    assert "deleted 1 blobs" in run("gc", "--grace", "0")
+    gone = runner.invoke(cli, ["artifact", "restore", "p/students:v1", *store])
+    assert gone.exit_code != 0 and "cannot be restored" in str(gone.exception)

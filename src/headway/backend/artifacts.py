@@ -20,6 +20,7 @@ from headway.entities.artifacts import (
     ArtifactPatch,
     ArtifactSummary,
     ArtifactVersion,
+    ComparedVersion,
     Direction,
     GcReport,
     LineageGraph,
@@ -277,6 +278,14 @@ class BaseRegistry(abc.ABC):
 
     @abc.abstractmethod
     def alias_at(self, name: str, alias: str, when: datetime) -> ModelVersion | None: ...
+
+    @abc.abstractmethod
+    def compare(
+        self, *, artifacts: Sequence[str] = (), models: Sequence[str] = ()
+    ) -> list[ComparedVersion]:
+        """Versions side by side: metadata, the producing run's config and summary, and the
+        artifact versions that run used. ``artifacts``: ``project/name:v3``; ``models``:
+        ``name:3`` or ``name@alias``."""
 
     @abc.abstractmethod
     def create_automation(

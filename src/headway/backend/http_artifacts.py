@@ -27,6 +27,7 @@ from headway.entities.artifacts import (
     ArtifactPatch,
     ArtifactSummary,
     ArtifactVersion,
+    ComparedVersion,
     Direction,
     FileChange,
     GcReport,
@@ -754,6 +755,31 @@ class HttpRegistry(BaseRegistry):
         )
         return self.http._parse(
             lambda: None if body["version"] is None else _model_version(body["version"])
+        )
+
+    def compare(
+        self, *, artifacts: Sequence[str] = (), models: Sequence[str] = ()
+    ) -> list[ComparedVersion]:
+        response = self.http._send(
+            "POST",
+            "/compare",
+            payload={"artifacts": list(artifacts), "models": list(models)},
+            headers=self._headers,
+        )
+        body = self.http._decode(response)
+        return self.http._parse(
+            lambda: [
+                ComparedVersion(
+                    version=version_from_wire(r["version"]),
+                    model_ref=r.get("model_ref"),
+                    run_id=r.get("run_id"),
+                    run_name=r.get("run_name"),
+                    config=dict(r.get("config") or {}),
+                    summary=codec.from_wire(r.get("summary") or {}),
+                    inputs=tuple(r.get("inputs") or ()),
+                )
+                for r in body["versions"]
+            ]
         )
 
     def create_automation(

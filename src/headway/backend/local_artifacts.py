@@ -16,6 +16,7 @@ from headway.entities.artifacts import (
     ArtifactPatch,
     ArtifactSummary,
     ArtifactVersion,
+    ComparedVersion,
     Direction,
     GcReport,
     LineageGraph,
@@ -293,6 +294,11 @@ class LocalRegistry(BaseRegistry):
 
     def alias_at(self, name: str, alias: str, when: datetime) -> ModelVersion | None:
         return self.service.alias_at(name, alias, when)
+
+    def compare(
+        self, *, artifacts: Sequence[str] = (), models: Sequence[str] = ()
+    ) -> list[ComparedVersion]:
+        return self.service.compare(artifacts=artifacts, models=models)
 
     def create_automation(
         self,

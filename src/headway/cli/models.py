@@ -180,3 +180,52 @@ def model_protect(
     backend = open_backend(build_settings(store_dir, db_url, url))
     backend.registry.protect(name, alias, None if role == "none" else role)
     click.echo(f"{name}@{alias}: " + ("unprotected" if role == "none" else f"needs role {role}"))
+
+
+@model.command("compare")
+@click.argument("refs", nargs=-1, required=True)
+@click.option(
+    "--metric",
+    "-k",
+    "metrics",
+    multiple=True,
+    help="Summary keys to show (default: every test/ and fairness/ key).",
+)
+@dir_option
+@db_option
+@url_option
+def model_compare(
+    refs: tuple[str, ...],
+    metrics: tuple[str, ...],
+    store_dir: Path | None,
+    db_url: str | None,
+    url: str | None,
+) -> None:
+    """Compare versions side by side: REFS are registered versions (dropout-risk:2,
+    dropout-risk@production) or artifact versions (project/name:v3)."""
+    backend = open_backend(build_settings(store_dir, db_url, url))
+    models = [r for r in refs if "/" not in r]
+    artifacts = [r for r in refs if "/" in r]
+    rows = backend.registry.compare(artifacts=artifacts, models=models)
+    keys = list(metrics) or sorted(
+        {k for r in rows for k in r.summary if k.startswith(("test/", "fairness/"))}
+    )
+    labels = [r.model_ref or f"{r.version.project}/{r.version.qualified_name}" for r in rows]
+    width = max(24, *(len(k) for k in keys)) if keys else 24
+    click.echo(f"{'':<{width}} " + " ".join(f"{label:>26}" for label in labels))
+    click.echo(
+        f"{'artifact':<{width}} " + " ".join(f"{r.version.qualified_name:>26}" for r in rows)
+    )
+    click.echo(f"{'run':<{width}} " + " ".join(f"{(r.run_name or '-')[:26]:>26}" for r in rows))
+    click.echo(
+        f"{'data used':<{width}} "
+        + " ".join(
+            f"{', '.join(i.split('/', 1)[-1] for i in r.inputs)[:26] or '-':>26}" for r in rows
+        )
+    )
+    for key in keys:
+        values = [r.summary.get(key) for r in rows]
+        shown = [
+            f"{v:.4g}" if isinstance(v, float) else str(v if v is not None else "-") for v in values
+        ]
+        click.echo(f"{key:<{width}} " + " ".join(f"{s:>26}" for s in shown))

@@ -524,7 +524,12 @@ def _retrain(
     spring = Variant(
         name=variant.name,
         model_type=variant.model_type,
-        hyperparameters=variant.hyperparameters,
+        # Stronger regularisation where the model has it: the change a team tries when a
+        # model looks overfit, and one that can cost recall on small groups.
+        hyperparameters={
+            k: (v * 0.1 if k == "C" and isinstance(v, float | int) else v)
+            for k, v in variant.hyperparameters.items()
+        },
         train=variant.train,
         tags=("retrain", "spring-2027"),
         notes="Spring retrain; promoted, then rolled back after an advisor report.",

@@ -184,3 +184,18 @@ class GcReport:
     sessions_expired: int
     blobs_kept_recent: int
     dry_run: bool
+
+
+@dataclass(frozen=True)
+class ComparedVersion:
+    """One column of a comparison: a version, the run that made it, the data it used."""
+
+    version: ArtifactVersion
+    #: The registered model version this row was asked as (``dropout-risk:v2``), if any.
+    model_ref: str | None
+    run_id: str | None
+    run_name: str | None
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    #: ``project/name:vN`` of every artifact version the producing run used.
+    inputs: tuple[str, ...] = ()

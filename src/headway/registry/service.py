@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from headway.artifacts import names
+from headway.artifacts.compare import compare_versions
 from headway.artifacts.service import ArtifactService
 from headway.delivery import webhook
 from headway.delivery.secrets import SecretBox
+from headway.entities.artifacts import ComparedVersion
 from headway.entities.registry import (
     Automation,
     Delivery,
@@ -337,6 +339,28 @@ class RegistryService:
         number = self.store.registry.alias_at(model_name(name), alias, when)
         return None if number is None else self.store.registry.get_version(name, number)
 
+    # -- comparison -----------------------------------------------------------------------
+    def compare(
+        self, *, artifacts: Sequence[str] = (), models: Sequence[str] = ()
+    ) -> list[ComparedVersion]:
+        """Artifact versions (``project/name:v3`` or an alias) and registered model
+        versions (``name:3``, ``name@production``) side by side, in the order given."""
+        items: list[tuple[str, str, int]] = []
+        labels: list[str | None] = []
+        for ref in artifacts:
+            sel = names.parse_selector(ref)
+            if sel.project is None:
+                raise InvalidArgument(f"{ref!r}: artifact references need 'project/name:vN'")
+            found = self.artifacts.get_version(sel.project, sel.name, sel.version)
+            items.append((found.project, found.name, found.version))
+            labels.append(None)
+        for ref in models:
+            name, selector = parse_model_ref(ref)
+            mv = self.get_version(name, selector)
+            items.append((mv.project, mv.artifact, mv.artifact_version))
+            labels.append(f"{mv.model}:v{mv.version}")
+        return compare_versions(self.store, items, labels)
+
     # -- automations ----------------------------------------------------------------------
     def create_automation(
         self,
@@ -420,6 +444,19 @@ class RegistryService:
             return self.store.registry.get_version(event.model, event.version)
         except NotFound:
             return None
+
+
+def parse_model_ref(ref: str) -> tuple[str, int | str]:
+    """``name@alias``, ``name:3`` / ``name:v3`` or ``name`` (latest)."""
+    if not isinstance(ref, str) or not ref:
+        raise InvalidArgument(f"invalid model reference {ref!r}: use name@alias or name:3")
+    if "@" in ref:
+        name, _, alias = ref.partition("@")
+        return model_name(name), names.alias(alias)
+    if ":" in ref:
+        name, _, version = ref.partition(":")
+        return model_name(name), names.version_selector(version)
+    return model_name(ref), "latest"
 
 
 def webhook_payload(event: RegistryEvent, version: ModelVersion | None) -> bytes:

@@ -346,3 +346,32 @@ class ArtifactContract:
         )
         version, created = backend.artifacts.commit(plan.session_id, commit)
         assert created and version.name == "late"
+
+    # -- comparison -----------------------------------------------------------------------
+    def test_compare_versions_with_their_runs_and_data(
+        self, backend: BaseBackend, tmp_path: Path
+    ) -> None:
+        data, _ = log(backend, tmp_path, "p", "clean", {"d": b"rows"})
+        runs = []
+        for i, kind in enumerate(["lr", "rf"]):
+            run = new_run(backend, "p", f"train-{kind}")
+            backend.update_summary(run, {"test/recall": 0.5 + i / 10})
+            backend.artifacts.use(run, "p", "clean", data.version)
+            log(
+                backend, tmp_path, "p", f"model-{kind}", {"m": bytes([i])}, type="model", run_id=run
+            )
+            runs.append(run)
+        backend.registry.link(
+            "risk", project="p", artifact="model-rf", selector=0, aliases=["production"]
+        )
+        rows = backend.registry.compare(artifacts=["p/model-lr:v0"], models=["risk@production"])
+        assert [(r.version.name, r.model_ref, r.run_id) for r in rows] == [
+            ("model-lr", None, runs[0]),
+            ("model-rf", "risk:v1", runs[1]),
+        ]
+        assert rows[1].summary["test/recall"] == 0.6 and rows[1].run_name == "train-rf"
+        assert rows[0].inputs == ("p/clean:v0",) == rows[1].inputs
+        with pytest.raises(InvalidArgument, match="project"):
+            backend.registry.compare(artifacts=["model-lr:v0"])
+        with pytest.raises(NotFound):
+            backend.registry.compare(models=["risk@staging"])

@@ -17,6 +17,9 @@ from headway.server.schemas.registry import (
     AutomationList,
     AutomationOut,
     AutomationPatchIn,
+    ComparedVersionOut,
+    CompareIn,
+    CompareOut,
     DeliveryList,
     DeliveryOut,
     LinkIn,
@@ -33,6 +36,7 @@ from headway.server.schemas.registry import (
 )
 
 router = APIRouter(prefix="/registry", tags=["registry"])
+compare_router = APIRouter(tags=["registry"])
 _ERRORS = error_responses(400, 404)
 
 
@@ -242,3 +246,13 @@ def deliveries(automation_id: int, registry: Registry) -> DeliveryList:
     return DeliveryList(
         deliveries=[DeliveryOut.from_entity(d) for d in registry.deliveries(automation_id)]
     )
+
+
+@compare_router.post(
+    "/compare",
+    summary="Artifact or registered-model versions side by side: metrics, metadata, data used",
+    responses=_ERRORS,
+)
+def compare(body: CompareIn, registry: Registry) -> CompareOut:
+    rows = registry.compare(artifacts=body.artifacts, models=body.models)
+    return CompareOut(versions=[ComparedVersionOut.from_entity(r) for r in rows])

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from headway.backend.codec import to_wire
+from headway.entities.artifacts import ComparedVersion
 from headway.entities.registry import (
     Automation,
     Delivery,
@@ -15,6 +16,7 @@ from headway.entities.registry import (
     RegisteredModel,
     RegistryEvent,
 )
+from headway.server.schemas.artifacts import ArtifactVersionOut
 from headway.server.schemas.common import StrictModel
 
 
@@ -202,3 +204,34 @@ class DeliveryOut(BaseModel):
 
 class DeliveryList(BaseModel):
     deliveries: list[DeliveryOut]
+
+
+class CompareIn(StrictModel):
+    artifacts: list[str] = Field(default_factory=list, description="project/name:v3 or alias.")
+    models: list[str] = Field(default_factory=list, description="name:3 or name@alias.")
+
+
+class ComparedVersionOut(BaseModel):
+    version: ArtifactVersionOut
+    model_ref: str | None
+    run_id: str | None
+    run_name: str | None
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    inputs: list[str]
+
+    @classmethod
+    def from_entity(cls, c: ComparedVersion) -> ComparedVersionOut:
+        return cls(
+            version=ArtifactVersionOut.from_entity(c.version),
+            model_ref=c.model_ref,
+            run_id=c.run_id,
+            run_name=c.run_name,
+            config=to_wire(c.config),
+            summary=to_wire(c.summary),
+            inputs=list(c.inputs),
+        )
+
+
+class CompareOut(BaseModel):
+    versions: list[ComparedVersionOut]
