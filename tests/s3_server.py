@@ -5,7 +5,7 @@ sockets exactly as they would against AWS or MinIO. moto enforces S3's minimum p
 on ``CompleteMultipartUpload`` (every part but the last must be at least that large); it
 reads the minimum from ``S3_UPLOAD_PART_MIN_SIZE`` when it starts, so the tests lower it
 to :data:`PART_MIN_SIZE` and use exactly that part size: the rule is still enforced, on
-files of a few hundred KiB instead of tens of MiB.
+files of about a MiB instead of tens of MiB.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
-#: The smallest non-last part moto accepts here (S3 itself: 5 MiB).
-PART_MIN_SIZE = 256 * 1024
+#: The smallest non-last part moto accepts here (S3 itself: 5 MiB). The tests' part size
+#: follows it; ``HEADWAY_TEST_S3_PART_MIN_SIZE=5242880`` runs them at S3's real sizes.
+PART_MIN_SIZE = int(os.environ.get("HEADWAY_TEST_S3_PART_MIN_SIZE", 256 * 1024))
 #: Fake credentials: moto accepts any, and presigned URLs need some to sign with.
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "headway-test",

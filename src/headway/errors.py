@@ -67,6 +67,12 @@ class StorageError(HeadwayError):
     http_status = 503
 
 
+class CorruptBlob(StorageError):
+    """Stored or transferred bytes do not match their digest; never returned as content."""
+
+    code = "corrupt_blob"
+
+
 class SchemaOutOfDate(StorageError):
     """The database schema is older or newer than this version of Headway expects."""
 
@@ -91,6 +97,7 @@ ERROR_CLASSES: dict[str, type[HeadwayError]] = {
         PermissionDenied,
         PayloadTooLarge,
         StorageError,
+        CorruptBlob,
         SchemaOutOfDate,
         Unavailable,
     )

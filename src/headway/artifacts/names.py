@@ -37,6 +37,11 @@ def artifact_type(value: object) -> str:
 
 
 def alias(value: object) -> str:
+    if isinstance(value, str) and ("/" in value or ":" in value):
+        raise InvalidArgument(
+            f"invalid alias {value!r}: an alias names a version of this artifact; a version "
+            "of another artifact or project cannot be aliased here"
+        )
     if not isinstance(value, str) or not ALIAS.match(value):
         raise InvalidArgument(
             f"invalid alias {value!r}: use 1-128 letters, digits, '.', '_' or '-', "

@@ -32,7 +32,7 @@ from headway.entities.artifacts import (
     VersionDiff,
 )
 from headway.errors import Conflict, InvalidArgument, NotFound
-from headway.store.blobstore import BaseBlobStore, is_digest
+from headway.store.blobstore import BaseBlobStore, CorruptBlob, is_digest
 from headway.store.blobstore.local import LocalBlobStore
 from headway.store.sql.store import SqlStore
 from headway.tracking import validation as v
@@ -160,8 +160,23 @@ class ArtifactService:
         upload_id = known[0]
         if isinstance(self.blobs, LocalBlobStore) or not parts:
             parts = self.blobs.list_parts(digest, upload_id) or {}
-        self.blobs.complete_multipart(digest, upload_id, parts)
+        try:
+            self.blobs.complete_multipart(digest, upload_id, parts)
+        except CorruptBlob:
+            # The joined parts do not hash to the digest (the file changed mid-upload):
+            # drop them, or every retry would resume from the same bad parts.
+            self.blobs.abort_multipart(digest, upload_id)
+            self.store.uploads.forget_multipart(digest)
+            raise
         self.store.uploads.forget_multipart(digest)
+
+    def abort_blob(self, session_id: str, digest: str) -> None:
+        """Drop a blob's multipart upload (its parts are bad or no longer wanted)."""
+        self._check_session_blob(session_id, digest)
+        known = self.store.uploads.multipart(digest)
+        if known is not None:
+            self.blobs.abort_multipart(digest, known[0])
+            self.store.uploads.forget_multipart(digest)
 
     def commit(
         self, session_id: str | None, commit: ArtifactCommit, *, actor: str

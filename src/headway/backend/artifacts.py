@@ -73,6 +73,10 @@ class BaseArtifacts(abc.ABC):
         """Join a multipart upload into the blob, verified. Raises: CorruptBlob."""
 
     @abc.abstractmethod
+    def abort_blob(self, session_id: str, digest: str) -> None:
+        """Drop a blob's multipart upload, so the next attempt starts from scratch."""
+
+    @abc.abstractmethod
     def upload(
         self,
         plan: UploadPlan,

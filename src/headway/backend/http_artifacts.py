@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,6 +246,9 @@ class HttpArtifacts(BaseArtifacts):
             {"parts": {str(k): v for k, v in parts.items()}},
         )
 
+    def abort_blob(self, session_id: str, digest: str) -> None:
+        self._call("POST", f"/uploads/{_seg(session_id)}/blobs/{_seg(digest)}/abort")
+
     def upload(
         self,
         plan: UploadPlan,
@@ -253,40 +257,76 @@ class HttpArtifacts(BaseArtifacts):
         workers: int = 8,
         progress: Progress | None = None,
     ) -> None:
-        jobs: list[tuple[UploadTarget, int | None, str]] = []
-        for target in plan.missing:
-            if target.method == "put":
-                jobs.append((target, None, target.url or ""))
-            elif target.method == "multipart":
-                jobs.extend((target, n, url) for n, url in sorted(target.parts.items()))
-            else:
-                raise HeadwayError(
-                    f"the server asked for an unknown upload method {target.method!r}"
+        # Parts are read in order on this thread and hashed as they are read, then sent by
+        # the pool: the digest checked before completing is that of the bytes actually sent,
+        # so a file edited during the upload is refused instead of stored under a digest it
+        # does not have (object stores cannot check BLAKE3 themselves).
+        slots = threading.BoundedSemaphore(max(1, workers))
+        with ThreadPoolExecutor(max(1, workers)) as pool:
+            for target in plan.missing:
+                if target.method not in ("put", "multipart"):
+                    raise HeadwayError(
+                        f"the server asked for an unknown upload method {target.method!r}"
+                    )
+                self._upload_one(
+                    plan.session_id, target, files[target.digest], pool, slots, progress
                 )
-        etags: dict[str, dict[int, str]] = {
-            t.digest: dict(t.done_parts) for t in plan.missing if t.method == "multipart"
-        }
 
-        def send(job: tuple[UploadTarget, int | None, str]) -> None:
-            target, number, url = job
-            path = files[target.digest]
-            if number is None:
-                data = _read(path, 0, target.size)
-            else:
-                start = (number - 1) * target.part_size
-                data = _read(path, start, min(target.part_size, target.size - start))
-            etag = self._send_part(plan.session_id, target, number, url, data)
-            if number is not None:
-                etags[target.digest][number] = etag
+    def _upload_one(
+        self,
+        session_id: str,
+        target: UploadTarget,
+        path: Path,
+        pool: ThreadPoolExecutor,
+        slots: threading.BoundedSemaphore,
+        progress: Progress | None,
+    ) -> None:
+        hasher = StreamHasher()
+        pending: list[Future[tuple[int, str]]] = []
+
+        def send(number: int | None, url: str, data: bytes) -> tuple[int, str]:
+            try:
+                etag = self._send_part(session_id, target, number, url, data)
+            finally:
+                slots.release()
             if progress is not None:
                 progress(len(data))
+            return (number or 0, etag)
 
-        if jobs:
-            with ThreadPoolExecutor(max(1, min(workers, len(jobs)))) as pool:
-                list(pool.map(send, jobs))
-        for target in plan.missing:
-            if target.method == "multipart":
-                self.complete_blob(plan.session_id, target.digest, etags[target.digest])
+        if target.method == "put":
+            data = _read(path, 0, target.size)
+            hasher.update(data)
+            self._check_sent(target, hasher, path)
+            slots.acquire()
+            send(None, target.url or "", data)
+            return
+        count = max(1, -(-target.size // target.part_size))
+        for number in range(1, count + 1):
+            start = (number - 1) * target.part_size
+            data = _read(path, start, min(target.part_size, target.size - start))
+            hasher.update(data)
+            if number in target.done_parts:
+                continue
+            slots.acquire()
+            pending.append(pool.submit(send, number, target.parts[number], data))
+        etags = dict(target.done_parts)
+        etags.update(f.result() for f in pending)
+        try:
+            self._check_sent(target, hasher, path)
+        except CorruptBlob:
+            # The parts sent hold bytes of no consistent file: never resume from them.
+            self.abort_blob(session_id, target.digest)
+            raise
+        self.complete_blob(session_id, target.digest, etags)
+
+    @staticmethod
+    def _check_sent(target: UploadTarget, hasher: StreamHasher, path: Path) -> None:
+        if hasher.hexdigest() != target.digest:
+            raise CorruptBlob(
+                f"{path} changed while it was being uploaded (its bytes now hash to "
+                f"{hasher.hexdigest()}, not {target.digest}); nothing was committed: log it again",
+                details={"digest": target.digest},
+            )
 
     def _send_part(
         self, session_id: str, target: UploadTarget, number: int | None, url: str, data: bytes

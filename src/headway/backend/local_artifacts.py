@@ -59,6 +59,9 @@ class LocalArtifacts(BaseArtifacts):
     def complete_blob(self, session_id: str, digest: str, parts: dict[int, str]) -> None:
         self.service.complete_blob(session_id, digest, parts)
 
+    def abort_blob(self, session_id: str, digest: str) -> None:
+        self.service.abort_blob(session_id, digest)
+
     def upload(
         self,
         plan: UploadPlan,

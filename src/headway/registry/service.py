@@ -7,6 +7,7 @@ history, and automations listening to an event get a signed webhook call.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -26,7 +27,13 @@ from headway.entities.registry import (
     RegisteredModel,
     RegistryEvent,
 )
-from headway.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from headway.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from headway.store.sql.store import SqlStore
 from headway.tracking import validation as v
 
@@ -180,7 +187,8 @@ class RegistryService:
                 f"{target.qualified_name} has type {target.type!r}: only artifacts of type "
                 "'model' can be linked to the registry"
             )
-        self.create_model(name, actor=actor, exist_ok=True)
+        with contextlib.suppress(AlreadyExists):  # created by a concurrent link just now
+            self.create_model(name, actor=actor, exist_ok=True)
         avid = self.store.artifacts.version_id(project, artifact, target.version)
         existing = next(
             (

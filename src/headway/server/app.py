@@ -115,6 +115,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         registry,
     ):
         api.include_router(module.router)
+    api.include_router(registry.compare_router)
     app.include_router(api)
     _mount_ui(app)
     return app

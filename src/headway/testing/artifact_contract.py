@@ -375,3 +375,26 @@ class ArtifactContract:
             backend.registry.compare(artifacts=["model-lr:v0"])
         with pytest.raises(NotFound):
             backend.registry.compare(models=["risk@staging"])
+
+    def test_aliases_cannot_reach_into_another_project(
+        self, backend: BaseBackend, tmp_path: Path
+    ) -> None:
+        log(backend, tmp_path, "q", "d", {"a": b"1"})
+        log(backend, tmp_path, "p", "d", {"a": b"1"})
+        for bad in ("q/d:v0", "d:v0"):
+            with pytest.raises(InvalidArgument, match="another artifact or project"):
+                backend.artifacts.update("p", "d", 0, ArtifactPatch(add_aliases=(bad,)))
+        assert backend.artifacts.get_version("q", "d", 0).aliases == ("latest",)
+
+    def test_concurrent_commits_of_a_new_name(self, backend: BaseBackend, tmp_path: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(i: int) -> int:
+            folder = tmp_path / f"w{i}"
+            folder.mkdir()
+            version, _ = log(backend, folder, "p", "fresh", {"x": f"content {i}".encode()})
+            return version.version
+
+        with ThreadPoolExecutor(6) as pool:
+            numbers = list(pool.map(one, range(12)))
+        assert sorted(numbers) == list(range(12))

@@ -61,6 +61,17 @@ def complete_blob(session_id: str, digest: str, body: CompleteIn, artifacts: Art
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post(
+    "/uploads/{session_id}/blobs/{digest}/abort",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Drop a blob's multipart upload so the next attempt starts from scratch",
+    responses=error_responses(400, 404),
+)
+def abort_blob(session_id: str, digest: str, artifacts: Artifacts) -> Response:
+    artifacts.abort_blob(session_id, digest)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get(
     "/blobs/{digest}",
     summary="Download a blob (redirects to a presigned URL on object stores)",

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from headway.errors import InvalidArgument, StorageError
+from headway.errors import CorruptBlob, InvalidArgument, StorageError
 from headway.store.blobstore.digest import is_digest
 
-
-class CorruptBlob(StorageError):
-    """A blob's bytes do not match its digest (corrupted at rest or in transit)."""
-
-    code = "corrupt_blob"
+__all__ = ["BaseBlobStore", "BlobInfo", "CorruptBlob", "blob_key", "open_blob_store"]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from headway.errors import InvalidArgument, NotFound
 from headway.store.blobstore.base import BaseBlobStore, BlobInfo, CorruptBlob, blob_key
-from headway.store.blobstore.digest import StreamHasher, is_digest
+from headway.store.blobstore.digest import StreamHasher, digest_file, is_digest
 
 _CHUNK = 4 * 1024 * 1024
 
@@ -31,8 +31,26 @@ class LocalBlobStore(BaseBlobStore):
         return self.path(digest).is_file()
 
     def put_file(self, digest: str, path: Path) -> None:
-        with open(path, "rb") as f:
-            self.put_stream(digest, iter(lambda: f.read(_CHUNK), b""))
+        # The kernel copies (sendfile/copy_file_range), then the copy is hashed with BLAKE3's
+        # memory-mapped, multi-threaded path: what is verified is exactly what is stored,
+        # at several times the speed of a Python read/hash/write loop.
+        target = self.path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(path, tmp)
+            found, _size = digest_file(tmp)
+            if found != digest:
+                raise CorruptBlob(
+                    f"{path} changed while it was being logged (its bytes now hash to "
+                    f"{found}, not {digest}); nothing was stored: log it again",
+                    details={"digest": digest},
+                )
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def put_stream(self, digest: str, chunks: Iterable[bytes]) -> int:
         target = self.path(digest)
@@ -61,17 +79,15 @@ class LocalBlobStore(BaseBlobStore):
         if not source.is_file():
             raise NotFound(f"blob {digest} is missing from {self.root}")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        hasher = StreamHasher()
         fd, tmp = tempfile.mkstemp(prefix=".download-", dir=dest.parent)
+        os.close(fd)
         try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as f:
-                while chunk := f.read(_CHUNK):
-                    hasher.update(chunk)
-                    out.write(chunk)
-            if hasher.hexdigest() != digest:
+            shutil.copyfile(source, tmp)
+            found, _size = digest_file(tmp)
+            if found != digest:
                 raise CorruptBlob(
-                    f"stored blob {digest} is corrupted (its bytes hash to "
-                    f"{hasher.hexdigest()}); restore it from a backup or re-log the artifact",
+                    f"stored blob {digest} is corrupted (its bytes hash to {found}); restore "
+                    "it from a backup or re-log the artifact",
                     details={"digest": digest, "path": str(source)},
                 )
             os.replace(tmp, dest)

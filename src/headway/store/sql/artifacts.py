@@ -23,7 +23,7 @@ from headway.entities.artifacts import (
     ArtifactVersion,
     ManifestEntry,
 )
-from headway.errors import Conflict, NotFound
+from headway.errors import AlreadyExists, Conflict, NotFound
 from headway.store.sql import runs as run_rows
 from headway.store.sql.engine import Database
 from headway.store.sql.models import ProjectRow
@@ -134,7 +134,12 @@ class ArtifactRows:
                 s.execute(delete(UploadSessionRow).where(UploadSessionRow.id == session_id))
             return self._entity(s, art, same, project.name), created
 
-        return self.db.retry_write(work)  # type: ignore[no-any-return]
+        try:
+            return self.db.retry_write(work)  # type: ignore[no-any-return]
+        except AlreadyExists:
+            # Another writer created the artifact (or project) between our read and insert;
+            # now it exists, and the next attempt takes its row lock like everyone else.
+            return self.db.retry_write(work)  # type: ignore[no-any-return]
 
     def _lock_artifact(self, s: Session, project_id: int, name: str) -> ArtifactRow | None:
         stmt = select(ArtifactRow).where(

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from headway.errors import NotFound, Unavailable
+from headway.errors import AlreadyExists, NotFound, Unavailable
 from headway.store.sql import runs as run_rows
 from headway.store.sql.engine import Database
 from headway.store.sql.models_artifacts import (
@@ -65,7 +65,10 @@ class UploadRows:
                 )
             )
 
-        self.db.retry_write(work)
+        try:
+            self.db.retry_write(work)
+        except AlreadyExists:  # the project was created concurrently; it exists now
+            self.db.retry_write(work)
 
     def session_digests(self, session_id: str) -> set[str]:
         with self.db.read() as s:
