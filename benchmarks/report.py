@@ -70,6 +70,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("second_log_s", "2nd log s"),
         Column("second_vs_hash", "2nd÷hash", ratio=False, digits=2),
         Column("second_bytes", "2nd extra B"),
+        Column("second_content_bytes", "of which files B", ratio=False),
         Column("upload_mbps", "upload MB/s", lower_is_better=False, digits=0),
         Column("download_mbps", "download MB/s", lower_is_better=False, digits=0),
         Column("download_ok", "dl ok", ratio=False),

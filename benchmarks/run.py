@@ -1,7 +1,8 @@
 """Headway vs MLflow, W&B and Aim: `make bench` runs this.
 
     .venv/bin/python benchmarks/run.py [--only headway,mlflow,wandb,aim,sqlite]
-                                       [--workloads w1,w2,w3,server] [--quick] [--scale]
+                                       [--workloads w1,w2,w3,server,artifacts]
+                                       [--quick] [--scale]
 
 Each (workload, tool) runs in its own subprocess, in that tool's venv, executing a worker
 from benchmarks/workers/ that prints one JSON line. The driver prints one table per
@@ -16,7 +17,9 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +40,7 @@ WORK_ROOT = BENCH_DIR / ".work"
 RESULT_PREFIX = "BENCH_RESULT "
 
 ALL_TOOLS = ["headway", "mlflow", "wandb", "aim", "sqlite"]
-ALL_WORKLOADS = ["w1", "w2", "w3", "server"]
+ALL_WORKLOADS = ["w1", "w2", "w3", "server", "artifacts"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class Sizes:
     # Wall-time budget for one capped peer measurement; the rest is extrapolated.
     budget_s: float
     mlflow_w1_cap: int
+    # Artifacts workload: one file of random bytes, this many MiB; each tool's worker is
+    # run this many times (fresh process and store each time) and medians are reported.
+    artifact_mib: int = 256
+    artifact_repeats: int = 3
 
 
 FULL = Sizes(
@@ -69,6 +76,7 @@ QUICK = Sizes(
     server_clients=4,
     budget_s=30.0,
     mlflow_w1_cap=10_000,
+    artifact_mib=32,
 )
 SCALE_W2_RUNS = 10_000
 SCALE_W3_POINTS = 10_000_000
@@ -76,7 +84,7 @@ SCALE_W3_POINTS = 10_000_000
 
 @dataclass
 class Job:
-    workload: str  # w1 | w2 | w3 | server | w2-scale | w3-scale
+    workload: str  # w1 | w2 | w3 | server | artifacts | w2-scale | w3-scale
     tool: str
     variant: str  # local | server
     label: str
@@ -227,6 +235,14 @@ def plan(workloads: list[str], tools: list[str], sizes: Sizes, scale: bool) -> l
             Job("server", "headway", "server", "headway server", n, base),
             Job("server", "mlflow", "server", "mlflow server", n, [*base, "--batch", "1000", *b]),
         ]
+    if "artifacts" in workloads:
+        # The driver adds --file (the same file for every tool) when it has written it.
+        n = sizes.artifact_mib
+        jobs += [
+            Job("artifacts", "headway", "local", "headway (embedded)", n),
+            Job("artifacts", "mlflow", "local", "mlflow (sqlite + folder)", n),
+            Job("artifacts", "wandb", "local", "wandb (offline)", n),
+        ]
     if scale:
         if "w2" in workloads:
             n = SCALE_W2_RUNS
@@ -311,9 +327,14 @@ def execute(job: Job, env: envs.ToolEnv, workdir: Path, sizes: Sizes) -> dict[st
                     args += ["--variant", "server", "--url", srv.url]
                     if job.tool == "headway":
                         extra["HEADWAY_URL"] = srv.url
-                result, error, cmd = run_worker(
-                    env, worker_workload, workdir / "worker", args, _timeout(sizes, job), extra
-                )
+                if worker_workload == "artifacts":
+                    result, error, cmd = _run_repeated(
+                        env, workdir, args, _timeout(sizes, job), sizes.artifact_repeats
+                    )
+                else:
+                    result, error, cmd = run_worker(
+                        env, worker_workload, workdir / "worker", args, _timeout(sizes, job), extra
+                    )
                 if result is not None:
                     result["server_peak_rss_mb"] = srv.peak_rss_mb() if srv is not None else None
             if srv is not None:
@@ -329,6 +350,56 @@ def execute(job: Job, env: envs.ToolEnv, workdir: Path, sizes: Sizes) -> dict[st
     row["ok"] = True
     row["result"] = result
     return row
+
+
+def _run_repeated(
+    env: envs.ToolEnv, workdir: Path, args: list[str], timeout: float, repeats: int
+) -> tuple[dict[str, Any] | None, str | None, list[str]]:
+    """The artifacts worker ``repeats`` times, each in a fresh folder: the medians."""
+    results: list[dict[str, Any]] = []
+    cmd: list[str] = []
+    for k in range(max(1, repeats)):
+        result, error, cmd = run_worker(env, "artifacts", workdir / f"worker-{k}", args, timeout)
+        if result is None:
+            return None, f"repeat {k + 1} of {repeats}: {error}", cmd
+        results.append(result)
+    return median_result(results), None, cmd
+
+
+def median_result(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record from several: numbers are medians, flags must all hold, the rest is
+    the first run's; ``runs`` keeps every record and the note gives the spread."""
+    out: dict[str, Any] = {}
+    for key, first in results[0].items():
+        values = [r.get(key) for r in results]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if isinstance(first, bool) or (first is None and any(isinstance(v, bool) for v in values)):
+            flags = [v for v in values if isinstance(v, bool)]
+            out[key] = all(flags) if flags else None
+        elif numbers and len(numbers) == len([v for v in values if v is not None]):
+            if all(isinstance(v, int) for v in numbers):
+                out[key] = statistics.median_low(numbers)
+            else:
+                out[key] = round(statistics.median(numbers), 4)
+        else:
+            out[key] = first
+    if len(results) > 1:
+        spread = []
+        for key, label in (
+            ("first_log_s", "1st log"),
+            ("second_log_s", "2nd log"),
+            ("download_s", "download"),
+        ):
+            vals = [r[key] for r in results if isinstance(r.get(key), int | float)]
+            if vals:
+                spread.append(
+                    f"{label} {report.fmt_number(min(vals))}..{report.fmt_number(max(vals))} s"
+                )
+        note = f"median of {len(results)} fresh workers ({', '.join(spread)})"
+        out["note"] = f"{note}; {out['note']}" if out.get("note") else note
+    out["repeats"] = len(results)
+    out["runs"] = results
+    return out
 
 
 def _add_display_fields(workload: str, res: dict[str, Any]) -> None:
@@ -445,6 +516,164 @@ def _run_clients(
 
 
 # ---------------------------------------------------------------------------------------
+# Artifacts: the file every tool logs, and the disk's own throughput in the same run
+
+DD_BLOCK = 8 * 2**20
+
+
+def _write_random_file(path: Path, mib: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        for _ in range(mib * 2**20 // DD_BLOCK):
+            f.write(os.urandom(DD_BLOCK))
+        rest = mib * 2**20 % DD_BLOCK
+        if rest:
+            f.write(os.urandom(rest))
+    os.sync()
+
+
+def _dd_mbps(args: list[str]) -> float:
+    """Run dd; MB/s (10^6 bytes) from the byte count and seconds it prints."""
+    proc = subprocess.run(
+        ["dd", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+        check=False,
+    )
+    found = re.search(r"^(\d+) bytes .* copied, ([\d.]+) s", proc.stderr, re.MULTILINE)
+    if proc.returncode != 0 or found is None or float(found[2]) <= 0:
+        raise OSError(proc.stderr.strip() or f"dd exited with {proc.returncode}")
+    return int(found[1]) / float(found[2]) / 1e6
+
+
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def _measure_disk(source: Path, scratch: Path, mib: int, repeats: int = 3) -> dict[str, Any]:
+    """dd in the folder the stores live in: median MB/s of ``repeats`` runs per variant.
+
+    ``write``: zeros with O_DIRECT (the device, no page cache); ``write_fdatasync``: zeros
+    through the page cache, then fdatasync; ``copy``: the source file (in the page cache)
+    to a new file, then fdatasync, what storing a copy costs at least; ``read``: the
+    source file with O_DIRECT (from the device). A variant the filesystem refuses (no
+    O_DIRECT on tmpfs) falls back to the buffered form, and ``commands`` says which ran
+    (FILE = the artifact's source file, OUT = a scratch file next to it).
+    """
+    count = f"count={max(1, mib * 2**20 // DD_BLOCK)}"
+    variants: dict[str, list[str]] = {
+        "write": [
+            f"if=/dev/zero of=OUT bs=8M {count} oflag=direct",
+            f"if=/dev/zero of=OUT bs=8M {count} conv=fdatasync",
+        ],
+        "write_fdatasync": [f"if=/dev/zero of=OUT bs=8M {count} conv=fdatasync"],
+        "copy": ["if=FILE of=OUT bs=8M conv=fdatasync"],
+        "read": ["if=FILE of=/dev/null bs=8M iflag=direct", "if=FILE of=/dev/null bs=8M"],
+    }
+    scratch.mkdir(parents=True, exist_ok=True)
+    out = scratch / "dd.out"
+    result: dict[str, Any] = {
+        "bytes": mib * 2**20,
+        "repeats": repeats,
+        "FILE": str(source),
+        "OUT": str(out),
+        "commands": {},
+    }
+    for name, choices in variants.items():
+        errors: list[str] = []
+        for spec in choices:
+            argv = spec.replace("OUT", str(out)).replace("FILE", str(source)).split()
+            try:
+                runs: list[float] = []
+                for _ in range(repeats):
+                    out.unlink(missing_ok=True)
+                    os.sync()
+                    runs.append(_dd_mbps(argv))
+            except OSError as exc:
+                errors.append(str(exc).splitlines()[-1] if str(exc) else "dd failed")
+                continue
+            result[f"{name}_mbps"] = round(_median(runs), 1)
+            result[f"{name}_runs_mbps"] = [round(r, 1) for r in runs]
+            result["commands"][name] = f"dd {spec}"
+            break
+        else:
+            result[f"{name}_mbps"] = None
+            result["commands"][name] = "failed: " + "; ".join(errors)
+    out.unlink(missing_ok=True)
+    os.sync()
+    return result
+
+
+def _blake3_hash_s(source: Path, repeats: int = 5) -> float | None:
+    """Headway's ``digest_file`` of the source file (page-cached, as the tools see it)."""
+    try:
+        from headway.store.blobstore.digest import digest_file
+    except ImportError:
+        return None
+    times: list[float] = []
+    for _ in range(repeats):
+        a = time.perf_counter()
+        digest_file(source)
+        times.append(time.perf_counter() - a)
+    return round(_median(times), 4)
+
+
+def prepare_artifacts(work: Path, sizes: Sizes) -> tuple[Path, dict[str, Any]]:
+    """Write the random file once, then measure dd and BLAKE3 next to it."""
+    source = work / "source" / "big.bin"
+    _log(f"artifacts: writing {sizes.artifact_mib} MiB of random bytes to {source}")
+    _write_random_file(source, sizes.artifact_mib)
+    _log("artifacts: measuring the disk with dd and BLAKE3 on the file ...")
+    disk = _measure_disk(source, work / "dd", sizes.artifact_mib)
+    hash_s = _blake3_hash_s(source)
+    disk["blake3_hash_s"] = hash_s
+    disk["blake3_mbps"] = round(source.stat().st_size / 1e6 / hash_s, 1) if hash_s else None
+    return source, disk
+
+
+def add_artifact_ratios(rows: list[dict[str, Any]], disk: dict[str, Any]) -> None:
+    """Each row against the disk (dd) and against hashing the file with BLAKE3."""
+
+    def div(a: Any, b: Any) -> float | None:
+        if not isinstance(a, int | float) or not isinstance(b, int | float) or b <= 0:
+            return None
+        return round(a / b, 3)
+
+    for row in rows:
+        res = row.get("result")
+        if not row.get("ok") or res is None:
+            continue
+        res["second_vs_hash"] = div(res.get("second_log_s"), disk.get("blake3_hash_s"))
+        res["upload_vs_dd_write"] = div(res.get("upload_mbps"), disk.get("write_mbps"))
+        res["synced_upload_vs_dd_copy"] = div(res.get("synced_upload_mbps"), disk.get("copy_mbps"))
+        res["download_vs_dd_read"] = div(res.get("download_mbps"), disk.get("read_mbps"))
+
+
+def _disk_line(disk: dict[str, Any]) -> str:
+    f = report.fmt_number
+    cmds = disk["commands"]
+    lines = [
+        f"disk: dd in the stores' folder, {disk['bytes'] // 2**20} MiB, median of "
+        f"{disk['repeats']} (FILE = the artifact file, OUT = a scratch file)"
+    ]
+    for key, label in (
+        ("write", "write"),
+        ("write_fdatasync", "write+fdatasync"),
+        ("copy", "copy"),
+        ("read", "read"),
+    ):
+        lines.append(f"  {label:<16} {f(disk.get(f'{key}_mbps'), 0):>7} MB/s  {cmds.get(key)}")
+    lines.append(
+        f"  {'BLAKE3 hash':<16} {f(disk.get('blake3_mbps'), 0):>7} MB/s  "
+        f"headway digest_file(FILE): {f(disk.get('blake3_hash_s'))} s, median of 5"
+    )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
 # Main
 
 
@@ -527,6 +756,13 @@ def main(argv: list[str] | None = None) -> int:
     for workload in order:
         rows: list[dict[str, Any]] = []
         doc["workloads"][workload] = rows
+        disk: dict[str, Any] | None = None
+        if workload == "artifacts":
+            source, disk = prepare_artifacts(work / "artifacts", sizes)
+            doc["artifacts_disk"] = disk
+            for job in jobs:
+                if job.workload == "artifacts":
+                    job.args = [*job.args, "--file", str(source)]
         for i, job in enumerate(j for j in jobs if j.workload == workload):
             _log(f"{workload}: {job.label} ({job.size:,}) ...")
             row = execute(job, tool_envs[job.tool], work / workload / f"{i}-{job.tool}", sizes)
@@ -534,8 +770,20 @@ def main(argv: list[str] | None = None) -> int:
             status = "ok" if row["ok"] else "FAILED: " + str(row.get("error", "")).splitlines()[0]
             _log(f"{workload}: {job.label} {status} ({row.get('seconds', 0)}s)")
             results_path.write_text(json.dumps(doc, indent=2, default=str))
+        if disk is not None:
+            add_artifact_ratios(rows, disk)
+            results_path.write_text(json.dumps(doc, indent=2, default=str))
         print(f"\n=== {workload}: {_title(workload, sizes)} ===")
         print(report.render_table(workload, rows), flush=True)
+        if disk is not None:
+            print(f"\n{_disk_line(disk)}")
+            print(
+                report.render_table(
+                    workload, rows, report.ARTIFACTS_DISK_COLUMNS, with_notes=False
+                ),
+                flush=True,
+            )
+            shutil.rmtree(work / "artifacts" / "source", ignore_errors=True)
 
     results_path.write_text(json.dumps(doc, indent=2, default=str))
     if not args.keep_work:
@@ -553,6 +801,8 @@ def _title(workload: str, sizes: Sizes) -> str:
         "w3": f"W3 long series: 1 metric, {sizes.w3_points:,} points",
         "server": f"server: {sizes.server_clients} clients x {sizes.server_steps:,} steps "
         "x 4 scalars",
+        "artifacts": f"artifacts: one {sizes.artifact_mib} MiB file of random bytes, logged "
+        "by two runs, downloaded once",
         "w2-scale": f"W2 at scale: {SCALE_W2_RUNS:,} runs (Headway only)",
         "w3-scale": f"W3 at scale: {SCALE_W3_POINTS:,} points (Headway only)",
     }.get(workload, workload)

@@ -261,6 +261,9 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
     target = {"dir": str(store)}
     project = "bench-artifacts"
 
+    content_dirs = [store / "artifacts"]  # where file content goes
+    content_bytes: list[int] = []
+
     def log_once(name: str) -> tuple[Any, float, float, float, float, int, int]:
         os.sync()
         base = c.store_bytes(store) if store.exists() else 0
@@ -269,6 +272,7 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         init_s = time.perf_counter() - a
         os.sync()
         before = c.store_bytes(store)
+        before_content = sum(c.store_bytes(d) for d in content_dirs)
         t0 = time.perf_counter()
         art = headway.Artifact("big", "dataset")
         art.add_file(src)
@@ -278,6 +282,7 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         t_done = time.perf_counter()
         sync_s = c.timed_sync()
         after = c.store_bytes(store)
+        content_bytes.append(sum(c.store_bytes(d) for d in content_dirs) - before_content)
         if version is None:
             c.fail("log_artifact returned None (store unreachable?)")
         return version, init_s, t_call - t0, t_done - t0, sync_s, after - before, after - base
@@ -312,6 +317,9 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         second_sync_s=sync2,
         second_bytes=bytes2,
         second_bytes_with_run=bytes2_run,
+        first_content_bytes=content_bytes[0],
+        second_content_bytes=content_bytes[1],
+        content_folder="artifacts/ (blob folder)",
         download_s=download_s,
         download_sync_s=download_sync_s,
         download_ok=ok,

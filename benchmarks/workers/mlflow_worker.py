@@ -277,6 +277,9 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
     )
     mlflow.set_experiment(experiment_id=exp_id)
 
+    content_dirs = [store / "artifacts"]  # where file content goes
+    content_bytes: list[int] = []
+
     def log_once(name: str) -> tuple[str, float, float, float, float, int, int]:
         os.sync()
         base = c.store_bytes(store)
@@ -285,6 +288,7 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         init_s = time.perf_counter() - a
         os.sync()
         before = c.store_bytes(store)
+        before_content = sum(c.store_bytes(d) for d in content_dirs)
         t0 = time.perf_counter()
         mlflow.log_artifact(str(src))
         t_call = time.perf_counter()
@@ -292,6 +296,7 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         t_done = time.perf_counter()
         sync_s = c.timed_sync()
         after = c.store_bytes(store)
+        content_bytes.append(sum(c.store_bytes(d) for d in content_dirs) - before_content)
         rid = str(run.info.run_id)
         return rid, init_s, t_call - t0, t_done - t0, sync_s, after - before, after - base
 
@@ -320,6 +325,9 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         second_sync_s=sync2,
         second_bytes=bytes2,
         second_bytes_with_run=bytes2_run,
+        first_content_bytes=content_bytes[0],
+        second_content_bytes=content_bytes[1],
+        content_folder="artifacts/ (run artifact folders)",
         download_s=download_s,
         download_sync_s=download_sync_s,
         download_ok=ok,

@@ -155,6 +155,9 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         os.environ[var] = str(store / sub)
     import wandb
 
+    content_dirs = [store / "data", store / "cache"]  # where file content goes
+    content_bytes: list[int] = []
+
     def log_once(name: str) -> tuple[Any, float, float, float, float, int, int]:
         os.sync()
         base = c.store_bytes(store)
@@ -169,6 +172,7 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         init_s = time.perf_counter() - a
         os.sync()
         before = c.store_bytes(store)
+        before_content = sum(c.store_bytes(d) for d in content_dirs)
         t0 = time.perf_counter()
         art = wandb.Artifact("big", type="dataset")
         art.add_file(str(src))
@@ -178,6 +182,7 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         t_done = time.perf_counter()
         sync_s = c.timed_sync()
         after = c.store_bytes(store)
+        content_bytes.append(sum(c.store_bytes(d) for d in content_dirs) - before_content)
         return art, init_s, t_call - t0, t_done - t0, sync_s, after - before, after - base
 
     art1, init_s, call1, log1, sync1, bytes1, _ = log_once("first")
@@ -191,16 +196,17 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
     ok: bool | None = None
     attempts: list[tuple[str, Any]] = [
         ("Artifact.download()", lambda: art1.download(root=str(dest))),
-        ("Api().artifact('bench-artifacts/big:v0')", lambda: wandb.Api().artifact(
-            "bench-artifacts/big:v0"
-        ).download(root=str(dest))),
+        (
+            "Api().artifact('bench-artifacts/big:v0')",
+            lambda: wandb.Api().artifact("bench-artifacts/big:v0").download(root=str(dest)),
+        ),
     ]
     for label, attempt in attempts:
         os.sync()
         a = time.perf_counter()
         try:
             root = attempt()
-        except Exception as exc:  # noqa: BLE001 - the error is the result
+        except Exception as exc:  # the error is the result
             first = (str(exc).strip().splitlines() or [""])[0][:160]
             errors.append(f"{label}: {type(exc).__name__}: {first}")
             continue
@@ -221,6 +227,9 @@ def artifacts(args: argparse.Namespace) -> dict[str, Any]:
         second_sync_s=sync2,
         second_bytes=bytes2,
         second_bytes_with_run=bytes2_run,
+        first_content_bytes=content_bytes[0],
+        second_content_bytes=content_bytes[1],
+        content_folder="data/ + cache/ (staging, artifact cache)",
         download_s=download_s,
         download_sync_s=download_sync_s,
         download_ok=ok,
