@@ -132,3 +132,24 @@ def test_bad_automations_are_refused(local_backend: LocalBackend) -> None:
         registry.create_automation(
             model=None, name="x", events=["alias_set"], url="http://h/x", secret="short"
         )
+
+
+def test_a_script_delivers_its_webhooks_before_it_exits(
+    receiver: tuple[Receiver, str], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    r, url = receiver
+    script = f"""
+import headway
+api = headway.Api()
+api.registry.create_model("m")
+api.registry.create_automation(model="m", name="hook", events=["tag_set"], url={url!r})
+api.registry.update_model("m", set_tags={{"stage": "review"}})
+"""
+    env = {"HEADWAY_DIR": str(tmp_path / ".headway"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert len(r.requests) == 1
+    assert json.loads(r.requests[0]["body"])["event"]["details"]["value"] == "review"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from typing import Any
 
@@ -40,5 +41,8 @@ def backend_for(settings: Settings) -> BaseBackend:
         # The embedded store belongs to the user's project folder; creating or upgrading
         # it on first use is what a user of an embedded tool expects.
         upgrade(settings.db_url)
-        backend = _local[settings.db_url] = LocalBackend(settings)
+        local = LocalBackend(settings)
+        # Webhooks queued by this script's registry changes go out before it exits.
+        atexit.register(local.dispatcher.stop)
+        backend = _local[settings.db_url] = local
     return backend
