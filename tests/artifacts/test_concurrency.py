@@ -101,3 +101,25 @@ def test_an_interrupted_upload_leaves_nothing_visible_and_resumes(
         retry.session_id, ArtifactCommit(project="p", name="data", type="dataset", entries=entries)
     )
     assert created and version.file_count == 3
+
+
+def test_an_abandoned_upload_is_cleaned_up_by_gc(
+    tmp_path: Path, local_backend: LocalBackend
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from headway.artifacts.gc import collect_garbage
+
+    orphan = tmp_path / "orphan.bin"
+    orphan.write_bytes(b"sent, never committed")
+    digest = digest_file(orphan)
+    plan = local_backend.artifacts.begin_upload("p", [digest])
+    local_backend.artifacts.upload(plan, {digest[0]: orphan})
+    service = local_backend.artifact_service
+    # While the session is open, its blob is protected even past the grace period.
+    soon = collect_garbage(service.store, service.blobs, grace=timedelta(0))
+    assert (soon.blobs_deleted, soon.sessions_expired) == (0, 0)
+    later = datetime.now(UTC) + timedelta(hours=25)
+    report = collect_garbage(service.store, service.blobs, grace=timedelta(0), now=later)
+    assert (report.sessions_expired, report.blobs_deleted) == (1, 1)
+    assert not service.blobs.exists(digest[0])
