@@ -195,10 +195,11 @@ def test_run_page_shows_config_console_and_system_metrics(ui: UiStore, page: Pag
 
 def test_compare_shows_the_differences_and_importance(ui: UiStore, page: Page) -> None:
     page.goto(f"{ui.url}/projects/student-dropout")
-    expect(page.locator(".count")).to_have_text("5 runs", timeout=20_000)
-    page.get_by_role("checkbox", name="select logreg-C1").check()
-    page.get_by_role("checkbox", name="select logreg-C0.01").check()
-    page.get_by_role("button", name="Pin logreg-C1 as the baseline").click()
+    # Five model variants, three data-preparation runs and the spring retrain.
+    expect(page.locator(".count")).to_have_text("9 runs", timeout=20_000)
+    page.get_by_role("checkbox", name="select logreg-C1", exact=True).check()
+    page.get_by_role("checkbox", name="select logreg-C0.01", exact=True).check()
+    page.get_by_role("button", name="Pin logreg-C1 as the baseline", exact=True).click()
     page.get_by_role("button", name="Compare 2 selected").click()
 
     expect(page.get_by_role("heading", name="Compare 2 runs")).to_be_visible(timeout=20_000)

@@ -1,18 +1,39 @@
 import { Link } from "./components/Link";
 import { Message } from "./components/Message";
+import { ArtifactPage } from "./features/artifacts/ArtifactPage";
+import { ArtifactsPage } from "./features/artifacts/ArtifactsPage";
+import { VersionPage } from "./features/artifacts/VersionPage";
 import { ComparePage } from "./features/compare/ComparePage";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { RunPage } from "./features/run/RunPage";
+import { ModelPage } from "./features/registry/ModelPage";
+import { RegistryPage } from "./features/registry/RegistryPage";
 import { RunsPage } from "./features/runs/RunsPage";
-import { parseRoute, useLocation } from "./lib/route";
+import { artifactsPath, parseRoute, projectPath, registryPath, useLocation, type Route } from "./lib/route";
+import "./shell.css";
+
+/** The project a page belongs to, for the project links in the top bar. */
+function projectOf(route: Route): string | null {
+  return "project" in route ? route.project : null;
+}
 
 export function App() {
   const { pathname, search } = useLocation();
   const route = parseRoute(pathname);
+  const project = projectOf(route);
   return (
     <div class="shell">
       <nav class="topbar">
         <Link href="/" class="brand">Headway</Link>
+        <Link href="/" class={`nav-link${route.page === "projects" ? " current" : ""}`}>Projects</Link>
+        <Link href={registryPath()} class={`nav-link${route.page === "registry" || route.page === "model" ? " current" : ""}`}>Registry</Link>
+        {project ? (
+          <span class="project-nav" aria-label={`Project ${project}`}>
+            <span class="muted">{project}:</span>
+            <Link href={projectPath(project)} class={`nav-link${route.page === "runs" || route.page === "compare" ? " current" : ""}`}>Runs</Link>
+            <Link href={artifactsPath(project)} class={`nav-link${route.page.startsWith("artifact") ? " current" : ""}`}>Artifacts</Link>
+          </span>
+        ) : null}
         <a href="/docs" class="api-link">API</a>
       </nav>
       <main>
@@ -20,6 +41,11 @@ export function App() {
         {route.page === "runs" ? <RunsPage project={route.project} search={search} /> : null}
         {route.page === "compare" ? <ComparePage project={route.project} search={search} /> : null}
         {route.page === "run" ? <RunPage runId={route.runId} search={search} /> : null}
+        {route.page === "artifacts" ? <ArtifactsPage project={route.project} /> : null}
+        {route.page === "artifact" ? <ArtifactPage project={route.project} name={route.name} search={search} /> : null}
+        {route.page === "artifactVersion" ? <VersionPage project={route.project} name={route.name} version={route.version} search={search} /> : null}
+        {route.page === "registry" ? <RegistryPage search={search} /> : null}
+        {route.page === "model" ? <ModelPage name={route.name} search={search} /> : null}
         {route.page === "missing" ? (
           <Message kind="error" title="This page does not exist">
             Nothing lives at <code>{route.path}</code>. <Link href="/">See all projects.</Link>

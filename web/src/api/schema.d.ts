@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Artifact or registered-model versions side by side: metrics, metadata, data used */
+        post: operations["compare_api_v1_compare_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -895,6 +912,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/uploads/{session_id}/blobs/{digest}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drop a blob's multipart upload so the next attempt starts from scratch */
+        post: operations["abort_blob_api_v1_uploads__session_id__blobs__digest__abort_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/uploads/{session_id}/blobs/{digest}/complete": {
         parameters: {
             query?: never;
@@ -1130,6 +1164,44 @@ export interface components {
              * @description False when identical content was already a version.
              */
             created: boolean;
+            version: components["schemas"]["ArtifactVersionOut"];
+        };
+        /** CompareIn */
+        CompareIn: {
+            /**
+             * Artifacts
+             * @description project/name:v3 or alias.
+             */
+            artifacts?: string[];
+            /**
+             * Models
+             * @description name:3 or name@alias.
+             */
+            models?: string[];
+        };
+        /** CompareOut */
+        CompareOut: {
+            /** Versions */
+            versions: components["schemas"]["ComparedVersionOut"][];
+        };
+        /** ComparedVersionOut */
+        ComparedVersionOut: {
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Inputs */
+            inputs: string[];
+            /** Model Ref */
+            model_ref: string | null;
+            /** Run Id */
+            run_id: string | null;
+            /** Run Name */
+            run_name: string | null;
+            /** Summary */
+            summary: {
+                [key: string]: unknown;
+            };
             version: components["schemas"]["ArtifactVersionOut"];
         };
         /** CompleteIn */
@@ -2189,6 +2261,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_api_v1_compare_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompareOut"];
+                };
             };
             /** @description Bad Request */
             400: {
@@ -5262,6 +5385,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestStatsOut"];
+                };
+            };
+        };
+    };
+    abort_blob_api_v1_uploads__session_id__blobs__digest__abort_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                digest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -8,6 +8,7 @@ import { Message } from "../../components/Message";
 import { runColor } from "../../lib/colors";
 import { projectPath } from "../../lib/route";
 import { ConsoleView } from "./ConsoleView";
+import { RunArtifacts } from "./RunArtifacts";
 import { FilesView } from "./FilesView";
 import { Overview } from "./Overview";
 import { parseTab, tabPath, TAB_TITLES, TABS } from "./tabs";
@@ -67,6 +68,7 @@ export function RunPage(props: { runId: string; search: string }) {
       ) : null}
       {tab === "console" ? <ConsoleView runId={run.id} tick={tick} live={live} /> : null}
       {tab === "files" ? <FilesView runId={run.id} files={files} open={file} /> : null}
+      {tab === "artifacts" ? <RunArtifacts runId={run.id} /> : null}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 // The run page's tabs live in the URL (?tab=console), so each view can be linked to.
 import { runPath } from "../../lib/route";
 
-export const TABS = ["overview", "charts", "system", "console", "files"] as const;
+export const TABS = ["overview", "charts", "system", "console", "files", "artifacts"] as const;
 export type Tab = (typeof TABS)[number];
 
 export const TAB_TITLES: Record<Tab, string> = {
@@ -10,6 +10,7 @@ export const TAB_TITLES: Record<Tab, string> = {
   system: "System",
   console: "Console",
   files: "Files",
+  artifacts: "Artifacts",
 };
 
 export function parseTab(search: string): { tab: Tab; file: string | null } {
