@@ -106,7 +106,7 @@ def log_datasets(
 
 def log_model(
     run: headway.Run,
-    variant_name: str,
+    artifact_name: str,
     estimator: object,
     *,
     features: list[str],
@@ -114,9 +114,9 @@ def log_model(
     metrics: Mapping[str, float],
 ) -> ArtifactVersion | None:
     art = headway.Artifact(
-        f"model-{variant_name}",
+        artifact_name,
         "model",
-        description=f"{variant_name}: flags a student when p(dropout) >= {threshold:.3f}.",
+        description=f"{run.name}: flags a student when p(dropout) >= {threshold:.3f}.",
         metadata={
             "threshold": threshold,
             **{k: v for k, v in metrics.items() if k.startswith(("test/", "fairness/"))},

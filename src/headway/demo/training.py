@@ -370,6 +370,7 @@ def _train_variant(
     url: str | None,
     dataset_ref: str | None = None,
     group: str = GROUP,
+    model_artifact: str | None = None,
 ) -> tuple[str, dict[str, float], float, ArtifactVersion | None]:
     started = time.perf_counter()
     # The context manager marks the run failed, with the traceback, if training raises.
@@ -427,7 +428,7 @@ def _train_variant(
         if dataset_ref is not None and isinstance(predict, Fitted):
             model = log_model(
                 run,
-                variant.name,
+                model_artifact or f"model-{variant.name}",
                 predict.estimator,
                 features=list(data.feature_names),
                 threshold=threshold,
@@ -522,7 +523,7 @@ def _retrain(
 ) -> tuple[ArtifactVersion, dict[str, float]] | None:
     """The spring retrain of the champion: another seed, logged under the same name."""
     spring = Variant(
-        name=variant.name,
+        name=f"{variant.name}-spring",
         model_type=variant.model_type,
         # Stronger regularisation where the model has it: the change a team tries when a
         # model looks overfit, and one that can cost recall on small groups.
@@ -544,5 +545,6 @@ def _retrain(
         url=url,
         dataset_ref=CLEANED,
         group="semester-2027-spring",
+        model_artifact=f"model-{variant.name}",
     )
     return None if model is None else (model, final)
