@@ -99,3 +99,41 @@ def test_the_log_stays_bounded_under_writers_that_never_pause(tmp_path: Path) ->
     assert db.checkpointer.checkpoints >= 2
     assert largest < 32 * 1024 * 1024
     db.dispose()
+
+
+def test_reading_the_log_index_keeps_this_process_locks(tmp_path: Path) -> None:
+    """Regression: opening and closing the -shm file to read it dropped SQLite's POSIX locks
+    of every connection in the process; another process then reset the wal-index under
+    them (bus errors, lost commits)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from headway.store.sql.checkpoint import Checkpointer
+
+    db = tmp_path / "x.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    probe = (
+        "import fcntl, os, sys\n"
+        f"fd = os.open({str(db) + '-shm'!r}, os.O_RDWR)\n"
+        "try:\n"
+        "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)\n"
+        "    print('free')\n"
+        "except OSError:\n"
+        "    print('held')\n"
+    )
+
+    def dms_lock() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert dms_lock() == "held"  # SQLite's "a connection is using this log" lock
+    checkpointer = Checkpointer(db)
+    for _ in range(3):
+        checkpointer.pending_bytes()
+    assert dms_lock() == "held"
+    conn.close()

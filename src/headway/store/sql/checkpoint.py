@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import struct
 import sys
@@ -31,6 +32,38 @@ INTERVAL_S = 0.25
 #: The wal-index header (two copies of 48 bytes) and the checkpoint info after it.
 _SHM_HEADER_BYTES = 100
 _FRAME_HEADER_BYTES = 24
+
+
+# POSIX record locks belong to a process and a file, and closing *any* descriptor of the
+# file drops all of them: opening the -shm file to read its header and closing it again
+# released the shared lock SQLite's connections in this process hold on it. Another
+# process then believed it was alone, reset the wal-index under them (SIGBUS in the
+# readers, committed transactions lost). So each -shm file is opened once per process and
+# its descriptor never closed; a store removed and created again gets a new descriptor.
+_shm_fds: dict[Path, tuple[int, int]] = {}
+_shm_lock = threading.Lock()
+
+
+def _read_shm_header(shm: Path) -> bytes:
+    try:
+        inode = os.stat(shm).st_ino  # stat opens nothing, so it releases no lock
+    except OSError:
+        return b""  # no log yet, or the store was removed
+    with _shm_lock:
+        known = _shm_fds.get(shm)
+        if known is None or known[1] != inode:
+            try:
+                fd = os.open(shm, os.O_RDONLY)
+            except OSError:
+                return b""
+            # A replaced file's old descriptor stays open too: closing it could only
+            # drop locks on a file nobody uses, but it is not worth the reasoning.
+            _shm_fds[shm] = known = (fd, os.fstat(fd).st_ino)
+        fd = known[0]
+    try:
+        return os.pread(fd, _SHM_HEADER_BYTES, 0)
+    except OSError:
+        return b""
 
 
 class Checkpointer:
@@ -87,11 +120,7 @@ class Checkpointer:
         start, so this reads ``mxFrame`` and ``nBackfill`` from the shared-memory file,
         whose layout is part of SQLite's documented file format (walformat.html).
         """
-        try:
-            with open(self.shm, "rb") as f:
-                head = f.read(_SHM_HEADER_BYTES)
-        except OSError:
-            return 0  # no log yet, or the store was removed
+        head = _read_shm_header(self.shm)
         if len(head) < _SHM_HEADER_BYTES:
             return 0
         order = "<" if sys.byteorder == "little" else ">"
