@@ -7,8 +7,6 @@ the server's redirect to a presigned URL. Every download is verified against its
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,7 +46,7 @@ from headway.entities.registry import (
     RegistryEvent,
 )
 from headway.errors import HeadwayError, InvalidArgument, StorageError, Unavailable
-from headway.store.blobstore.base import CorruptBlob
+from headway.store.blobstore.base import CorruptBlob, write_verified
 from headway.store.blobstore.digest import StreamHasher
 
 if TYPE_CHECKING:
@@ -172,13 +170,18 @@ def _automation(d: dict[str, Any]) -> Automation:
     )
 
 
-class HttpArtifacts(BaseArtifacts):
+class _HttpHalf:
+    """Shared by the artifact and registry halves: the transport and the acting user."""
+
+    #: Prepended to every path this half calls.
+    prefix = ""
+
     def __init__(self, http: HttpBackend, user: str | None = None) -> None:
         self.http = http
         self._headers = {USER_HEADER: user} if user else None
 
-    def with_user(self, user: str) -> HttpArtifacts:
-        return HttpArtifacts(self.http, user)
+    def with_user(self, user: str) -> Any:
+        return type(self)(self.http, user)
 
     def _call(
         self,
@@ -188,11 +191,14 @@ class HttpArtifacts(BaseArtifacts):
         params: dict[str, Any] | None = None,
     ) -> Any:
         response = self.http._send(
-            method, path, payload=payload, params=params, headers=self._headers
+            method, self.prefix + path, payload=payload, params=params, headers=self._headers
         )
-        if response.status_code == 204:
-            return None
-        return self.http._decode(response)
+        return None if response.status_code == 204 else self.http._decode(response)
+
+
+class HttpArtifacts(_HttpHalf, BaseArtifacts):
+    def with_user(self, user: str) -> HttpArtifacts:
+        return HttpArtifacts(self.http, user)
 
     def _version(
         self, method: str, path: str, payload: dict[str, Any] | None = None
@@ -588,24 +594,7 @@ class HttpArtifacts(BaseArtifacts):
             response.close()
 
     def fetch_blob(self, digest: str, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        hasher = StreamHasher()
-        fd, tmp = tempfile.mkstemp(prefix=".download-", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in self.iter_blob(digest):
-                    hasher.update(chunk)
-                    out.write(chunk)
-            if hasher.hexdigest() != digest:
-                raise CorruptBlob(
-                    f"blob {digest} arrived corrupted (its bytes hash to {hasher.hexdigest()}); "
-                    "the stored copy or the transfer is damaged",
-                    details={"digest": digest},
-                )
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_verified(self.iter_blob(digest), dest, digest, self.http.url)
 
     def gc(
         self, *, grace_seconds: float = 3600, deleted_retention_seconds: float = 0, dry_run: bool
@@ -631,25 +620,11 @@ def _read(path: Path, start: int, length: int) -> bytes:
     return data
 
 
-class HttpRegistry(BaseRegistry):
-    def __init__(self, http: HttpBackend, user: str | None = None) -> None:
-        self.http = http
-        self._headers = {USER_HEADER: user} if user else None
+class HttpRegistry(_HttpHalf, BaseRegistry):
+    prefix = "/registry"
 
     def with_user(self, user: str) -> HttpRegistry:
         return HttpRegistry(self.http, user)
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        payload: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> Any:
-        response = self.http._send(
-            method, "/registry" + path, payload=payload, params=params, headers=self._headers
-        )
-        return None if response.status_code == 204 else self.http._decode(response)
 
     def _m(self, method: str, path: str, payload: dict[str, Any] | None = None) -> RegisteredModel:
         body = self._call(method, path, payload)

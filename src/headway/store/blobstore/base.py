@@ -10,15 +10,24 @@ Thread safety: every method may be called from several threads at once.
 from __future__ import annotations
 
 import abc
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from headway.errors import CorruptBlob, InvalidArgument, StorageError
-from headway.store.blobstore.digest import is_digest
+from headway.store.blobstore.digest import StreamHasher, is_digest
 
-__all__ = ["BaseBlobStore", "BlobInfo", "CorruptBlob", "blob_key", "open_blob_store"]
+__all__ = [
+    "BaseBlobStore",
+    "BlobInfo",
+    "CorruptBlob",
+    "blob_key",
+    "open_blob_store",
+    "write_verified",
+]
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,31 @@ class BaseBlobStore(abc.ABC):
 
     def abort_multipart(self, digest: str, upload_id: str) -> None:
         raise StorageError(f"{self.describe()} does not support multipart uploads")
+
+
+def write_verified(chunks: Iterable[bytes], dest: Path, digest: str, where: str) -> None:
+    """Stream ``chunks`` into ``dest`` atomically, only if they hash to ``digest``.
+
+    Raises CorruptBlob naming ``where`` the bytes came from; ``dest`` is then untouched.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    hasher = StreamHasher()
+    fd, tmp = tempfile.mkstemp(prefix=".download-", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                hasher.update(chunk)
+                out.write(chunk)
+        if hasher.hexdigest() != digest:
+            raise CorruptBlob(
+                f"blob {digest} from {where} is corrupted (its bytes hash to "
+                f"{hasher.hexdigest()}); the stored copy or the transfer is damaged",
+                details={"digest": digest},
+            )
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def open_blob_store(url: str, *, s3_endpoint_url: str | None = None) -> BaseBlobStore:

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from headway.errors import InvalidArgument, NotFound, StorageError
-from headway.store.blobstore.base import BaseBlobStore, BlobInfo, CorruptBlob, blob_key
+from headway.store.blobstore.base import (
+    BaseBlobStore,
+    BlobInfo,
+    CorruptBlob,
+    blob_key,
+    write_verified,
+)
 from headway.store.blobstore.digest import StreamHasher, is_digest
 
 _CHUNK = 8 * 1024 * 1024
@@ -133,24 +139,7 @@ class S3BlobStore(BaseBlobStore):
             return hasher.size
 
     def get_file(self, digest: str, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        hasher = StreamHasher()
-        fd, tmp = tempfile.mkstemp(prefix=".download-", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in self.iter_chunks(digest):
-                    hasher.update(chunk)
-                    out.write(chunk)
-            if hasher.hexdigest() != digest:
-                raise CorruptBlob(
-                    f"stored blob {digest} in {self.url} is corrupted (its bytes hash to "
-                    f"{hasher.hexdigest()})",
-                    details={"digest": digest},
-                )
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_verified(self.iter_chunks(digest), dest, digest, self.url)
 
     def iter_chunks(self, digest: str) -> Iterator[bytes]:
         body = self._call(
