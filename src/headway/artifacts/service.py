@@ -82,6 +82,7 @@ class ArtifactService:
         now = now_utc()
         self.store.uploads.open_session(session_id, project, sorted(sizes), now, now + SESSION_TTL)
         missing = self.blobs.missing(sizes)
+        self.store.uploads.set_missing(session_id, sorted(missing))
         targets = [self._target(session_id, d, sizes[d], direct) for d in sorted(missing)]
         return UploadPlan(session_id, tuple(targets))
 
@@ -206,7 +207,11 @@ class ArtifactService:
                     f"{len(outside)} blob(s) of the manifest were not declared in upload "
                     f"session {session_id}, e.g. {sorted(outside)[0]}"
                 )
-            missing = self.blobs.missing(needed)
+            # Blobs stored when the session opened are still there (the session keeps gc
+            # off them); only those that were missing need looking up, which on an object
+            # store is one request each.
+            unknown = self.store.uploads.session_missing(session_id)
+            missing = self.blobs.missing(needed if unknown is None else needed & unknown)
             if missing:
                 raise InvalidArgument(
                     f"{len(missing)} blob(s) were never uploaded, e.g. {sorted(missing)[0]}; "

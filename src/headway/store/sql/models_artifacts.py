@@ -132,6 +132,9 @@ class UploadSessionRow(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
     )
     digests: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    #: The digests the blob store lacked when the session opened: the only ones a commit
+    #: must find stored (the others were there, and the session kept gc off them).
+    missing: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 

@@ -70,6 +70,22 @@ class UploadRows:
         except AlreadyExists:  # the project was created concurrently; it exists now
             self.db.retry_write(work)
 
+    def set_missing(self, session_id: str, missing: Sequence[str]) -> None:
+        def work(s: Session) -> None:
+            s.execute(
+                update(UploadSessionRow)
+                .where(UploadSessionRow.id == session_id)
+                .values(missing=sorted(missing))
+            )
+
+        self.db.retry_write(work)
+
+    def session_missing(self, session_id: str) -> set[str] | None:
+        """Digests missing when the session opened; None if not recorded."""
+        with self.db.read() as s:
+            row = s.get(UploadSessionRow, session_id)
+            return None if row is None or row.missing is None else set(row.missing)
+
     def session_digests(self, session_id: str) -> set[str]:
         with self.db.read() as s:
             row = s.get(UploadSessionRow, session_id)
