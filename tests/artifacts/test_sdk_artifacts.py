@@ -190,12 +190,29 @@ def test_link_model_and_registry_from_the_sdk(tmp_path: Path) -> None:
     assert (files / "w.bin").read_bytes() == b"\x00\x01"
 
 
-def test_an_unreachable_store_warns_instead_of_crashing(
-    data: Path, caplog: pytest.LogCaptureFixture
+def test_offline_artifacts_are_kept_and_sent_by_sync(
+    data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from click.testing import CliRunner
+
+    from headway.cli.main import cli
+
     caplog.set_level(logging.WARNING, logger="headway")
     with headway.init(project="sdk", mode="offline") as run:
-        assert run.log_artifact(data, name="d", type="dataset") is None
-    assert "artifacts need a reachable store" in caplog.text
-    with headway.init(project="sdk", mode="disabled") as run:
-        assert run.log_artifact(data, name="d", type="dataset") is None
+        assert run.log_artifact(data, name="d", type="dataset", aliases=["raw"]) is None
+        run_id = run.id
+    assert "`headway sync` uploads it" in caplog.text
+    # The files were copied: changing them now does not change what gets logged.
+    (data / "students.csv").write_text("changed after logging")
+    result = CliRunner().invoke(cli, ["sync"])
+    assert result.exit_code == 0, result.output
+    assert "artifacts d:v0" in result.output
+    version = headway.use_artifact("sdk/d:raw")
+    assert version.run_id == run_id
+    out = version.download(tmp_path / "out")
+    assert (out / "students.csv").read_text() == "id,gpa\n1,3.2\n"
+    again = CliRunner().invoke(cli, ["sync", "--all"])
+    assert again.exit_code == 0 and "artifacts d:" not in again.output
+    assert [v.version for v in headway.Api().artifact_versions("sdk", "d")] == [0]
+    with headway.init(project="sdk", mode="disabled") as disabled:
+        assert disabled.log_artifact(data, name="d", type="dataset") is None

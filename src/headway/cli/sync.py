@@ -39,5 +39,6 @@ def sync(
             continue
         result = sync_spool(backend, folder, full=full)
         total += result.applied
-        click.echo(f"synced run {result.run_id}: {result.applied} records from {folder}")
+        shipped = f", artifacts {', '.join(result.artifacts)}" if result.artifacts else ""
+        click.echo(f"synced run {result.run_id}: {result.applied} records{shipped} from {folder}")
     click.echo(f"done: {total} records applied")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headway.backend.base import BaseBackend
+from headway.sdk.artifacts.spool import pending_artifacts, sync_artifacts
 from headway.sdk.writer.replay import apply_record
 from headway.sdk.writer.spool import SPOOL_FILE, read_acked, read_records, write_acked
 
@@ -18,6 +19,8 @@ class SyncResult:
     folder: Path
     records: int
     applied: int
+    #: ``name:vN`` of the artifacts committed by this sync.
+    artifacts: tuple[str, ...] = ()
 
 
 def find_spools(paths: Iterable[Path]) -> list[Path]:
@@ -32,8 +35,9 @@ def find_spools(paths: Iterable[Path]) -> list[Path]:
 
 
 def pending(folder: Path) -> int:
+    """Records not yet acknowledged, plus artifacts not yet committed."""
     total = sum(1 for _ in read_records(folder / SPOOL_FILE))
-    return max(0, total - read_acked(folder))
+    return max(0, total - read_acked(folder)) + len(pending_artifacts(folder))
 
 
 def sync_spool(backend: BaseBackend, folder: Path, *, full: bool = False) -> SyncResult:
@@ -54,4 +58,12 @@ def sync_spool(backend: BaseBackend, folder: Path, *, full: bool = False) -> Syn
         if applied % 64 == 0:
             write_acked(folder, index)
     write_acked(folder, index)
-    return SyncResult(run_id=run_id, folder=folder, records=index, applied=applied)
+    # After the records: the run they create must exist before its artifacts point at it.
+    artifacts = sync_artifacts(backend, folder, project=str(meta["project"]), run_id=run_id)
+    return SyncResult(
+        run_id=run_id,
+        folder=folder,
+        records=index,
+        applied=applied,
+        artifacts=tuple(f"{a.name}:v{a.version}" for a in artifacts),
+    )

@@ -18,6 +18,7 @@ from headway.entities.registry import ModelVersion
 from headway.errors import InvalidArgument, StorageError, Unavailable
 from headway.sdk.artifacts.builder import Artifact
 from headway.sdk.artifacts.logger import log_artifact
+from headway.sdk.artifacts.spool import spool_artifact
 from headway.sdk.artifacts.version import ArtifactVersion
 from headway.tracking import validation as v
 
@@ -65,10 +66,6 @@ class ArtifactRunMixin:
         if self.mode == "disabled" or writer is None:
             return None
         if writer.backend is None:
-            log.warning(
-                "headway: artifacts need a reachable store (this run is %s); not logged",
-                "offline" if self.mode == "offline" else "spooling",
-            )
             return None
         if not writer.flush(_FLUSH_TIMEOUT):
             log.warning(
@@ -100,15 +97,32 @@ class ArtifactRunMixin:
         clean_tags = v.tags(list(tags))
         backend = self._backend_for_artifacts()
         if backend is None:
+            self._spool(art, clean_aliases, clean_tags)
             return None
         try:
             version, _created = log_artifact(
                 backend, self.project, art, run_id=self.id, aliases=clean_aliases, tags=clean_tags
             )
         except (Unavailable, StorageError) as exc:
-            log.warning("headway: artifact %r was not logged: %s", art.name, exc)
+            log.warning("headway: artifact %r could not be uploaded now: %s", art.name, exc)
+            self._spool(art, clean_aliases, clean_tags)
             return None
         return ArtifactVersion(backend, version, self._cache_dir)
+
+    def _spool(self, art: Artifact, aliases: Sequence[str], tags: Sequence[str]) -> None:
+        spool_dir: Path | None = getattr(self, "spool_dir", None)
+        if self.mode == "disabled" or spool_dir is None:
+            return
+        try:
+            folder = spool_artifact(spool_dir, art, aliases=aliases, tags=tags)
+        except OSError as exc:
+            log.warning("headway: artifact %r could not be kept for later: %s", art.name, exc)
+            return
+        log.warning(
+            "headway: artifact %r is kept in %s; `headway sync` uploads it with the run",
+            art.name,
+            folder,
+        )
 
     def use_artifact(self, ref: str | ArtifactVersion, type: str | None = None) -> ArtifactVersion:
         """Record that this run uses a version (``"name:v3"``, ``"name:latest"``,
