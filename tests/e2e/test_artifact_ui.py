@@ -321,6 +321,99 @@ def test_registry_promote_rollback_history_and_compare(store: Store, page: Page)
     shot(page, "registry-compare")
 
 
+def test_registry_card_edit_and_automations_as_a_named_user(store: Store, page: Page) -> None:
+    model_api = f"{store.api}/registry/models/dropout-risk"
+    page.goto(f"{store.url}/registry/dropout-risk")
+
+    # Nobody is set: the top bar says anonymous and how to change it; the name sticks.
+    signed = page.get_by_role("group", name="Signed in as")
+    expect(signed).to_contain_text("anonymous")
+    expect(signed).to_contain_text("set your name")
+    signed.get_by_role("button", name="anonymous").click()
+    page.get_by_role("textbox", name="Your name").fill("  maria  ")
+    page.get_by_role("textbox", name="Your name").press("Enter")
+    expect(signed.get_by_role("button", name="maria", exact=True)).to_be_visible()
+    page.reload()
+    expect(signed.get_by_role("button", name="maria", exact=True)).to_be_visible()
+    expect(signed).not_to_contain_text("set your name")
+
+    # Edit the model card: a live preview while typing; Cancel discards, Save keeps.
+    card = page.get_by_role("region", name="Model card")
+    card.get_by_role("button", name="Edit").click()
+    source = card.get_by_label("Markdown")
+    original = source.input_value()
+    assert original.startswith("# Dropout risk")
+    source.fill("thrown away")
+    card.get_by_role("button", name="Cancel").click()
+    expect(card.get_by_role("heading", name="Dropout risk")).to_be_visible()
+    expect(card).not_to_contain_text("thrown away")
+
+    card.get_by_role("button", name="Edit").click()
+    source.fill("x" * 100_001)  # over the server's limit: its message is shown
+    card.get_by_role("button", name="Save").click()
+    expect(card.get_by_role("alert")).to_contain_text("at most 100000")
+    edited = original + "\n## Review\n\nApproved for the **spring term** by the board.\n"
+    source.fill(edited)
+    preview = card.get_by_role("region", name="Preview")
+    expect(preview.get_by_role("heading", name="Review")).to_be_visible()
+    expect(preview.locator("strong", has_text="spring term")).to_be_visible()
+    shot(page, "registry-card-edit")
+    card.get_by_role("button", name="Save").click()
+    expect(source).to_have_count(0)
+    expect(card.get_by_role("heading", name="Review")).to_be_visible()
+    expect(card.locator("strong", has_text="spring term")).to_be_visible()
+    assert httpx.get(model_api).json()["description"] == edited
+
+    # The history records it, with the name from the top bar as the actor.
+    page.get_by_role("link", name="History", exact=True).click()
+    newest = page.get_by_role("grid", name="Model history").locator("[role=row][aria-rowindex]")
+    expect(newest.first).to_contain_text("description changed")
+    expect(newest.first).to_contain_text("model card edited")
+    expect(newest.first.get_by_role("gridcell").nth(1)).to_have_text("maria")
+
+    # Create an automation: the server's own error for a short secret, then created.
+    page.get_by_role("link", name="Automations", exact=True).click()
+    page.get_by_role("button", name="New automation…").click()
+    form = page.get_by_role("form", name="New automation")
+    form.get_by_label("Name").fill("notify-ci")
+    for event in ("version_created", "alias_set", "tag_set"):
+        expect(form.get_by_role("checkbox", name=re.compile(f"^{event}"))).to_be_visible()
+    form.get_by_role("checkbox", name=re.compile("^alias_set")).check()
+    form.get_by_label("Webhook URL").fill("http://127.0.0.1:9/hook")
+    form.get_by_label("Secret (optional)").fill("too-short")
+    form.get_by_role("button", name="Create automation").click()
+    expect(form.get_by_role("alert")).to_contain_text("at least 16 characters")
+    shot(page, "registry-automation-form")
+    form.get_by_label("Secret (optional)").fill("a-secret-of-24-characters")
+    form.get_by_role("button", name="Create automation").click()
+    expect(form).to_have_count(0)
+    hook = page.get_by_role("region", name="Automation notify-ci")
+    expect(hook).to_contain_text("alias_set")
+    expect(hook).to_contain_text("http://127.0.0.1:9/hook")
+    expect(hook).to_contain_text("signed")
+    expect(hook.locator(".state")).to_have_text("enabled")
+    listed = httpx.get(f"{store.api}/registry/automations", params={"model": "dropout-risk"})
+    (created,) = [a for a in listed.json()["automations"] if a["name"] == "notify-ci"]
+    assert created["model"] == "dropout-risk" and created["events"] == ["alias_set"]
+
+    # Disable it, then delete it after a confirmation.
+    hook.get_by_role("button", name="Disable notify-ci").click()
+    expect(hook.locator(".state")).to_have_text("disabled")
+    expect(hook.get_by_role("button", name="Enable notify-ci")).to_be_visible()
+    automation = f"{store.api}/registry/automations"
+    listed = httpx.get(automation, params={"model": "dropout-risk"}).json()["automations"]
+    assert [a["enabled"] for a in listed if a["id"] == created["id"]] == [False]
+    hook.get_by_role("button", name="Delete notify-ci…").click()
+    dialog = page.get_by_role("dialog", name="Delete automation notify-ci")
+    expect(dialog).to_contain_text("http://127.0.0.1:9/hook")
+    dialog.get_by_role("button", name="Delete notify-ci").click()
+    expect(dialog).to_have_count(0)
+    expect(hook).to_have_count(0)
+    expect(page.get_by_role("region", name="Automation notify-deploy")).to_be_visible()
+    listed = httpx.get(automation, params={"model": "dropout-risk"}).json()["automations"]
+    assert created["id"] not in [a["id"] for a in listed]
+
+
 def test_missing_pages_say_what_is_missing(store: Store, page: Page) -> None:
     page.goto(f"{store.url}/projects/{PROJECT}/artifacts/no_such_data/v/v4")
     expect(page.get_by_role("alert")).to_contain_text("no_such_data:v4 could not be loaded")

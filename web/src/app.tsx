@@ -1,5 +1,6 @@
 import { Link } from "./components/Link";
 import { Message } from "./components/Message";
+import { UserControl } from "./components/UserControl";
 import { ArtifactPage } from "./features/artifacts/ArtifactPage";
 import { ArtifactsPage } from "./features/artifacts/ArtifactsPage";
 import { VersionPage } from "./features/artifacts/VersionPage";
@@ -34,6 +35,7 @@ export function App() {
             <Link href={artifactsPath(project)} class={`nav-link${route.page.startsWith("artifact") ? " current" : ""}`}>Artifacts</Link>
           </span>
         ) : null}
+        <UserControl />
         <a href="/docs" class="api-link">API</a>
       </nav>
       <main>

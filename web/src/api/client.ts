@@ -23,12 +23,68 @@ export class ApiError extends Error {
   }
 }
 
+// -- who is acting ------------------------------------------------------------------------
+
+/** The header the server records as the actor of artifact and registry changes. */
+export const USER_HEADER = "X-Headway-User";
+const USER_KEY = "headway.user";
+const MAX_USER = 256;
+
+/**
+ * Why ``name`` cannot be sent as the acting user, or null if it can. The server keeps
+ * printable names up to 256 characters; browsers only send header values in ISO-8859-1.
+ */
+export function userNameProblem(name: string): string | null {
+  if (name.length > MAX_USER) return `A name has at most ${MAX_USER} characters.`;
+  // Printable Latin-1: no control characters, no non-breaking space or soft hyphen.
+  if (!/^[\x20-\x7e\xa1-\xac\xae-\xff]*$/.test(name)) return "A name can only use Latin letters, digits, spaces and punctuation (it travels in an HTTP header).";
+  return null;
+}
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled (privacy settings): the user stays anonymous
+  }
+}
+
+/** The name this browser acts as, or null (the server then records "anonymous"). */
+export function getActingUser(): string | null {
+  let raw: string | null = null;
+  try {
+    raw = storage()?.getItem(USER_KEY) ?? null;
+  } catch {
+    raw = null;
+  }
+  const name = raw?.trim() ?? "";
+  return name && userNameProblem(name) === null ? name : null;
+}
+
+/** Remember the acting user's name in this browser (empty: back to anonymous). */
+export function setActingUser(name: string): string | null {
+  const clean = name.trim();
+  const problem = userNameProblem(clean);
+  if (problem) throw new Error(problem);
+  const store = storage();
+  if (!store) throw new Error("This browser does not allow the page to remember a name (site storage is off).");
+  if (clean) store.setItem(USER_KEY, clean);
+  else store.removeItem(USER_KEY);
+  return clean || null;
+}
+
+/** Headers every request carries: the acting user, only when one is set. */
+export function userHeaders(): Record<string, string> {
+  const user = getActingUser();
+  return user ? { [USER_HEADER]: user } : {};
+}
+
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
   let response: Response;
   try {
     response = await fetch(API + path, {
       ...init,
-      headers: { "Content-Type": "application/json", ...(init?.headers ?? {}) },
+      headers: { "Content-Type": "application/json", ...userHeaders(), ...(init?.headers ?? {}) },
     });
   } catch (cause) {
     throw new ApiError(0, "unreachable", `The Headway server cannot be reached (${String(cause)}).`);
@@ -48,6 +104,7 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
       info?.details ?? {},
     );
   }
+  if (response.status === 204) return undefined as T; // No Content (deletes)
   return (await response.json()) as T;
 }
 
@@ -123,7 +180,7 @@ export function listFiles(runId: string): Promise<string[]> {
 /** A captured file's text (code, diff, requirements); the server sends raw bytes. */
 export async function getFileText(runId: string, path: string): Promise<string> {
   const url = `${API}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;
-  const response = await fetch(url);
+  const response = await fetch(url, { headers: userHeaders() });
   if (!response.ok) throw new ApiError(response.status, "not_found", `The file ${path} could not be read.`);
   return new TextDecoder().decode(await response.arrayBuffer());
 }
@@ -214,7 +271,7 @@ export async function getVersionFileBytes(
 ): Promise<ArrayBuffer> {
   let response: Response;
   try {
-    response = await fetch(`${versionFileUrl(project, name, version, path)}?max_bytes=${maxBytes}`, { signal });
+    response = await fetch(`${versionFileUrl(project, name, version, path)}?max_bytes=${maxBytes}`, { signal, headers: userHeaders() });
   } catch (cause) {
     throw new ApiError(0, "unreachable", `The Headway server cannot be reached (${String(cause)}).`);
   }
@@ -315,4 +372,24 @@ export function listDeliveries(automationId: number): Promise<Delivery[]> {
   return call<components["schemas"]["DeliveryList"]>(`/registry/automations/${automationId}/deliveries`).then(
     (r) => r.deliveries,
   );
+}
+
+export type ModelPatch = components["schemas"]["ModelPatchIn"];
+export type AutomationIn = components["schemas"]["AutomationIn"];
+
+/** Edit the model card (markdown) or tags; the server records who did it. */
+export function patchModel(name: string, patch: ModelPatch): Promise<RegisteredModel> {
+  return call<RegisteredModel>(modelBase(name), { method: "PATCH", body: JSON.stringify(patch) });
+}
+
+export function createAutomation(body: AutomationIn): Promise<Automation> {
+  return call<Automation>("/registry/automations", { method: "POST", body: JSON.stringify(body) });
+}
+
+export function setAutomationEnabled(id: number, enabled: boolean): Promise<Automation> {
+  return call<Automation>(`/registry/automations/${id}`, { method: "PATCH", body: JSON.stringify({ enabled }) });
+}
+
+export function deleteAutomation(id: number): Promise<void> {
+  return call<void>(`/registry/automations/${id}`, { method: "DELETE" });
 }

@@ -5,7 +5,8 @@ import { useEffect, useRef } from "preact/hooks";
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const first = box.current?.querySelector<HTMLElement>("input, select, button.primary");
+    // A destructive confirmation marks its safe button (Cancel) data-autofocus.
+    const first = box.current?.querySelector<HTMLElement>("[data-autofocus], input, select, button.primary");
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") props.onClose();

@@ -8,7 +8,7 @@ import { formatTime } from "../../components/format";
 import { modelPath, navigate, registryPath } from "../../lib/route";
 import { PromoteDialog, RollbackDialog } from "./AliasDialogs";
 import { Automations } from "./Automations";
-import { Markdown } from "./Markdown";
+import { ModelCard } from "./ModelCard";
 import { ModelHistory } from "./ModelHistory";
 import { ModelVersions } from "./ModelVersions";
 import { VersionCompare } from "./VersionCompare";
@@ -92,10 +92,13 @@ export function ModelPage(props: { name: string; search: string }) {
         <>
           <div class="model-overview">
             <AliasTable model={model} onRollback={(alias) => setOpen({ kind: "rollback", alias })} />
-            <section class="section-box model-card" aria-label="Model card">
-              <h2>Model card</h2>
-              {model.description.trim() ? <Markdown source={model.description} /> : <p class="muted">No model card yet: describe the model with <code>PATCH /registry/models/{model.name}</code> (markdown).</p>}
-            </section>
+            <ModelCard
+              model={model}
+              onSaved={(saved) => {
+                setModel(saved);
+                setNotice("Model card saved: the History tab records the change.");
+              }}
+            />
           </div>
           <div class="section-tools">
             <h2>Versions</h2>
