@@ -25,12 +25,17 @@ export function FilterInput(props: {
   const take = (item: string) => {
     if (!open) return;
     const next = accept(props.value, open, item);
+    // Put the text and the cursor in the element now, not after the next paint: keys
+    // typed meanwhile would otherwise land at the end and then be overtaken by a late
+    // cursor move (`config.optimizer "sg= ` instead of `config.optimizer = "sg`).
+    const el = input.current;
+    if (el) {
+      el.value = next.text;
+      el.focus();
+      el.setSelectionRange(next.cursor, next.cursor);
+    }
     props.onInput(next.text);
     setOpen(null);
-    requestAnimationFrame(() => {
-      input.current?.focus();
-      input.current?.setSelectionRange(next.cursor, next.cursor);
-    });
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
