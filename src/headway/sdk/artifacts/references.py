@@ -82,7 +82,10 @@ def _s3(uri: str) -> tuple[object, str, str]:
     bucket, key = parse_s3_url(uri)
     if not key:
         raise InvalidArgument(f"reference {uri!r} names a bucket, not an object")
-    return s3_client(os.environ.get("HEADWAY_S3_ENDPOINT_URL")), bucket, key
+    # Settings are built in their one place, not read from the environment here.
+    from headway.settings import Settings
+
+    return s3_client(Settings.from_env().s3_endpoint_url), bucket, key
 
 
 def _s3_entry(uri: str, path: str, checksum: bool) -> ManifestEntry:
