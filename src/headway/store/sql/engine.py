@@ -119,6 +119,8 @@ class Database:
             self.checkpointer.ensure_started()
         with self._write_lock, self._translate(), self._writes() as session, session.begin():
             yield session
+        if self.checkpointer is not None:
+            self.checkpointer.relieve()
 
     def retry_write(self, fn: Any) -> Any:
         """Run ``fn(session)`` in a write transaction, retrying lock timeouts."""
