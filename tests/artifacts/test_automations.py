@@ -153,3 +153,31 @@ api.registry.update_model("m", set_tags={{"stage": "review"}})
     assert done.returncode == 0, done.stderr
     assert len(r.requests) == 1
     assert json.loads(r.requests[0]["body"])["event"]["details"]["value"] == "review"
+
+
+def test_renames_and_version_deletions_are_delivered(
+    local_backend: LocalBackend, receiver: tuple[Receiver, str], tmp_path: Path
+) -> None:
+    r, url = receiver
+    registry = local_backend.registry
+    log(local_backend, tmp_path, "p", "clf", {"m": b"1"}, type="model")
+    registry.link("dropout-risk", project="p", artifact="clf", selector=0, aliases=["staging"])
+    registry.create_automation(
+        model=None,
+        name="audit",
+        events=["model_renamed", "version_deleted", "alias_removed"],
+        url=url,
+    )
+    registry.rename_model("dropout-risk", "risk-2027")
+    registry.delete_version("risk-2027", 1)
+    wait_for(lambda: len(r.requests) == 3)
+    events = sorted((json.loads(x["body"])["event"] for x in r.requests), key=lambda e: e["id"])
+    assert [(e["action"], e["model"], e["version"], e["alias"]) for e in events] == [
+        ("model_renamed", "risk-2027", None, None),
+        ("alias_removed", "risk-2027", None, "staging"),
+        ("version_deleted", "risk-2027", 1, None),
+    ]
+    assert events[0]["details"] == {"old": "dropout-risk", "new": "risk-2027"}
+    # Deleting the model takes its history, so it sends nothing and drops nothing due.
+    registry.delete_model("risk-2027")
+    assert local_backend.registry_service.dispatch_due() == 0

@@ -146,3 +146,44 @@ def test_artifact_and_model_commands(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "deleted 1 blobs" in run("gc", "--grace", "0")
     gone = runner.invoke(cli, ["artifact", "restore", "p/students:v1", *store])
     assert gone.exit_code != 0 and "cannot be restored" in str(gone.exception)
+
+
+def test_model_rename_and_delete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADWAY_CACHE_DIR", str(tmp_path / "cache"))
+    store = ["--dir", str(tmp_path / "store")]
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> str:
+        result = runner.invoke(cli, [*args, *store], input=input)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    model = tmp_path / "model.bin"
+    for i in range(3):
+        model.write_bytes(bytes([i]))
+        run("artifact", "put", str(model), "-p", "p", "-n", "clf", "-t", "model")
+        headway.Api(dir=tmp_path / "store").registry.link(
+            "risk", project="p", artifact="clf", selector=i
+        )
+    run("model", "promote", "risk", "3", "-a", "staging")
+    assert "renamed risk -> risk-2027" in run("model", "rename", "risk", "risk-2027")
+    assert "model_renamed" in run("model", "history", "risk-2027")
+
+    # Answering no keeps the version; yes deletes it with its alias.
+    kept = runner.invoke(cli, ["model", "delete", "risk-2027:v3", *store], input="n\n")
+    assert kept.exit_code == 1 and "and its aliases staging?" in kept.output
+    assert "v3" in run("model", "show", "risk-2027")
+    assert "deleted risk-2027:v3" in run("model", "delete", "risk-2027:v3", input="y\n")
+    assert "staging" not in run("model", "ls")
+    history = run("model", "history", "risk-2027")
+    assert "version_deleted -> v3" in history and "alias_removed staging" in history
+    bad = runner.invoke(cli, ["model", "delete", "risk-2027@production", "--yes", *store])
+    assert bad.exit_code != 0
+
+    run("model", "protect", "risk-2027", "production", "--role", "approver")
+    denied = runner.invoke(cli, ["model", "delete", "risk-2027", "--yes", *store])
+    assert denied.exit_code != 0 and "requires role 'approver'" in str(denied.exception)
+    prompt = run("model", "delete", "risk-2027", "--role", "approver", input="y\n")
+    assert "with its 2 versions" in prompt and "deleted risk-2027" in prompt
+    assert "risk-2027" not in run("model", "ls")
+    assert "clf:v2" in run("artifact", "ls", "p", "clf")

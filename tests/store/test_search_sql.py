@@ -20,6 +20,7 @@ from headway.errors import InvalidArgument
 from headway.store.sql.models import (
     Base,
     ProjectRow,
+    RunKvTagRow,
     RunParamRow,
     RunRow,
     RunSummaryRow,
@@ -40,6 +41,7 @@ class SeedRun:
     config: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    kv_tags: dict[str, str] = field(default_factory=dict)
     group: str | None = None
     parent_id: str | None = None
     notes: str = ""
@@ -65,6 +67,7 @@ SEED_RUNS = [
         },
         summary={"val_acc": 0.95, "val/auc": 0.85},
         tags=("baseline", "semester-1"),
+        kv_tags={"team": "edu", "mlflow.source.type": "LOCAL"},
         group="g1",
         notes="First try on the at-risk cohort",
     ),
@@ -84,6 +87,7 @@ SEED_RUNS = [
         },
         summary={"val_acc": 0.85, "val/auc": 0.9},
         tags=("baseline",),
+        kv_tags={"team": "research", "mlflow.source.type": "NOTEBOOK"},
         group="g1",
     ),
     SeedRun(
@@ -95,6 +99,7 @@ SEED_RUNS = [
         config={"model": "logreg", "optimizer.lr": 0.05, "my-key": "x", "seed": "auto"},
         summary={"val_acc": 0.92},
         tags=("tuned",),
+        kv_tags={"mlflow.source.type": "JOB"},
     ),
     SeedRun(
         "r4",
@@ -202,6 +207,12 @@ def seed_search_runs(engine: Engine) -> int:
         session.execute(insert(RunParamRow), params)
         session.execute(insert(RunSummaryRow), summary)
         session.execute(insert(RunTagRow), tags)
+        kv = [
+            {"run_id": run.id, "key": key, "value": value}
+            for run in SEED_RUNS
+            for key, value in run.kv_tags.items()
+        ]
+        session.execute(insert(RunKvTagRow), kv)
         return projects["edu"]
 
 
@@ -231,6 +242,16 @@ def project_id(engine: Engine) -> int:
 
 FILTER_CASES: list[tuple[str, list[str]]] = [
     ("", ["r5", "r4", "r3", "r2", "r1"]),
+    # key -> value tags: tag.<key>, keys with dots, like, in, exists, null
+    ('tag.team = "edu"', ["r1"]),
+    ('tag.team != "edu"', ["r2"]),
+    ('tag.mlflow.source.type = "JOB"', ["r3"]),
+    ('tag.`mlflow.source.type` in ["LOCAL", "JOB"]', ["r3", "r1"]),
+    ('tag.team like "r%"', ["r2"]),
+    ("tag.team exists", ["r2", "r1"]),
+    ("tag.team not exists", ["r5", "r4", "r3"]),
+    ("tag.team = null", ["r5", "r4", "r3"]),
+    ('not (tag.team = "edu")', ["r5", "r4", "r3", "r2"]),
     (
         'config.optimizer.lr < 0.01 and summary.val_acc >= 0.9 and tags contains "baseline"',
         ["r5", "r1"],
@@ -347,6 +368,8 @@ ORDER_CASES: list[tuple[list[str], list[str]]] = [
     (["state", "name"], ["r4", "r2", "r1", "r5", "r3"]),
     (["-config.`my-key`"], ["r3", "r5", "r4", "r2", "r1"]),
     (["summary.missing"], ["r5", "r4", "r3", "r2", "r1"]),
+    (["tag.mlflow.source.type"], ["r3", "r1", "r2", "r5", "r4"]),
+    (["-tag.team"], ["r2", "r1", "r5", "r4", "r3"]),
 ]
 
 

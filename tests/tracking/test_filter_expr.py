@@ -210,7 +210,9 @@ def test_errors_name_the_position(text: str, position: int, fragment: str) -> No
 
 
 def test_error_lists_valid_fields() -> None:
-    with pytest.raises(InvalidArgument, match=r"config\.<key>, summary\.<key>, tags, id"):
+    with pytest.raises(
+        InvalidArgument, match=r"config\.<key>, summary\.<key>, tag\.<key>, tags, id"
+    ):
         parse_filter("bogus.key = 1")
 
 

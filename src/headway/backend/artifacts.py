@@ -220,6 +220,24 @@ class BaseRegistry(abc.ABC):
     ) -> RegisteredModel: ...
 
     @abc.abstractmethod
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        """Rename a model. It keeps its versions, aliases, protected aliases, automations
+        and history; a ``model_renamed`` event records ``{"old", "new"}``. Renaming to the
+        same name returns the model unchanged.
+
+        Raises: InvalidArgument (bad new name), NotFound, AlreadyExists (name taken).
+        """
+
+    @abc.abstractmethod
+    def delete_model(self, name: str, *, role: str | None = None) -> None:
+        """Delete a model for good: its versions, aliases, protections, automations and
+        history (the artifact versions it linked stay). The name can be created again.
+
+        Raises: PermissionDenied if it has a protected alias ``role`` does not satisfy
+        (``admin`` satisfies any); NotFound.
+        """
+
+    @abc.abstractmethod
     def link(
         self,
         name: str,
@@ -251,6 +269,17 @@ class BaseRegistry(abc.ABC):
         set_tags: dict[str, str] | None = None,
         remove_tags: Sequence[str] = (),
     ) -> ModelVersion: ...
+
+    @abc.abstractmethod
+    def delete_version(self, name: str, version: int, *, role: str | None = None) -> None:
+        """Delete a registered version (the artifact version it points to stays).
+
+        Aliases pointing at it are removed (an ``alias_removed`` event each); the history
+        keeps a ``version_deleted`` event; its number is never given to a later version.
+
+        Raises: PermissionDenied if a protected alias points at it and ``role`` does not
+        satisfy the rule; NotFound (model or version); InvalidArgument.
+        """
 
     @abc.abstractmethod
     def set_alias(

@@ -426,6 +426,7 @@ def _run(d: dict[str, Any]) -> Run:
         summary=codec.from_wire(d["summary"]),
         metrics=codec.from_wire(d["metrics"]),
         tags=tuple(d["tags"]),
+        kv_tags=dict(d.get("kv_tags") or {}),
         notes=str(d["notes"]),
         group=d.get("group"),
         job_type=d.get("job_type"),

@@ -67,6 +67,12 @@ def _sel(selector: int | str) -> str:
     return f"v{selector}" if isinstance(selector, int) else _seg(selector)
 
 
+def _number(version: int) -> int:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidArgument(f"a version number must be an integer, got {version!r}")
+    return version
+
+
 def _art(project: str, name: str, *rest: str) -> str:
     return "/".join((f"/projects/{_seg(project)}/artifacts/{_seg(name)}", *rest))
 
@@ -677,6 +683,12 @@ class HttpRegistry(_HttpHalf, BaseRegistry):
         }
         return self._m("PATCH", f"/models/{_seg(name)}", payload)
 
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self._m("POST", f"/models/{_seg(name)}/rename", {"new_name": new_name})
+
+    def delete_model(self, name: str, *, role: str | None = None) -> None:
+        self._call("DELETE", f"/models/{_seg(name)}", params={"role": role} if role else None)
+
     def link(
         self,
         name: str,
@@ -724,6 +736,13 @@ class HttpRegistry(_HttpHalf, BaseRegistry):
             "remove_tags": list(remove_tags),
         }
         return self._v("PATCH", f"/models/{_seg(name)}/versions/{version}", payload)
+
+    def delete_version(self, name: str, version: int, *, role: str | None = None) -> None:
+        self._call(
+            "DELETE",
+            f"/models/{_seg(name)}/versions/{_number(version)}",
+            params={"role": role} if role else None,
+        )
 
     def set_alias(
         self, name: str, alias: str, version: int, *, role: str | None = None

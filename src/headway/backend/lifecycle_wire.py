@@ -11,12 +11,12 @@ from headway.entities import RunCreate, RunFinish, RunState, RunUpdate
 from headway.errors import InvalidArgument
 
 _CREATE_FIELDS = {
-    "project", "id", "name", "config", "tags", "notes", "group", "job_type", "parent_id",
-    "metadata", "created_at",
+    "project", "id", "name", "config", "tags", "kv_tags", "notes", "group", "job_type",
+    "parent_id", "metadata", "created_at",
 }  # fmt: skip
 _UPDATE_FIELDS = {
-    "name", "tags", "notes", "group", "job_type", "metadata", "state", "error", "exit_code",
-    "finished_at",
+    "name", "tags", "kv_tags", "notes", "group", "job_type", "metadata", "state", "error",
+    "exit_code", "finished_at",
 }  # fmt: skip
 
 
@@ -27,6 +27,7 @@ def create_to_wire(spec: RunCreate) -> dict[str, Any]:
         "name": spec.name,
         "config": spec.config,
         "tags": list(spec.tags),
+        "kv_tags": spec.kv_tags,
         "notes": spec.notes,
         "group": spec.group,
         "job_type": spec.job_type,
@@ -46,6 +47,7 @@ def create_from_wire(raw: Any) -> RunCreate:
         name=_opt_str(data, "name", "create"),
         config=_dict(data, "config", "create"),
         tags=tuple(_tags(data, "create") or ()),
+        kv_tags=_dict(data, "kv_tags", "create"),
         notes=_opt_str(data, "notes", "create") or "",
         group=_opt_str(data, "group", "create"),
         job_type=_opt_str(data, "job_type", "create"),
@@ -81,6 +83,7 @@ def update_from_wire(raw: Any) -> RunUpdate:
     return RunUpdate(
         name=_opt_str(data, "name", "update"),
         tags=tuple(tags) if tags is not None else None,
+        kv_tags=_dict(data, "kv_tags", "update") if "kv_tags" in data else None,
         notes=_opt_str(data, "notes", "update"),
         group=_opt_str(data, "group", "update"),
         job_type=_opt_str(data, "job_type", "update"),

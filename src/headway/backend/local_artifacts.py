@@ -221,6 +221,12 @@ class LocalRegistry(BaseRegistry):
             actor=self.user,
         )
 
+    def rename_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self.service.rename_model(name, new_name, actor=self.user)
+
+    def delete_model(self, name: str, *, role: str | None = None) -> None:
+        self.service.delete_model(name, role=role)
+
     def link(
         self,
         name: str,
@@ -270,6 +276,9 @@ class LocalRegistry(BaseRegistry):
             remove_tags=remove_tags,
             actor=self.user,
         )
+
+    def delete_version(self, name: str, version: int, *, role: str | None = None) -> None:
+        self.service.delete_version(name, version, actor=self.user, role=role)
 
     def set_alias(
         self, name: str, alias: str, version: int, *, role: str | None = None

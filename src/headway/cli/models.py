@@ -1,4 +1,4 @@
-"""``headway model ls|show|promote|rollback|history|protect``."""
+"""``headway model ls|show|promote|rollback|history|protect|compare|rename|delete``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from headway.artifacts.names import version_selector
 from headway.cli.options import build_settings, db_option, dir_option, open_backend, url_option
 from headway.errors import InvalidArgument
 
@@ -180,6 +181,81 @@ def model_protect(
     backend = open_backend(build_settings(store_dir, db_url, url))
     backend.registry.protect(name, alias, None if role == "none" else role)
     click.echo(f"{name}@{alias}: " + ("unprotected" if role == "none" else f"needs role {role}"))
+
+
+def _delete_target(ref: str) -> tuple[str, int | None]:
+    """``NAME`` (the whole model) or ``NAME:vN`` / ``NAME:N`` (one version)."""
+    name, colon, version = ref.partition(":")
+    if not colon:
+        return name, None
+    number = version_selector(version)
+    if not isinstance(number, int):
+        raise InvalidArgument(
+            f"{ref!r}: give a version number (e.g. {name}:v3); aliases and 'latest' are "
+            "not accepted here"
+        )
+    return name, number
+
+
+@model.command("rename")
+@click.argument("old")
+@click.argument("new")
+@dir_option
+@db_option
+@url_option
+def model_rename(
+    old: str, new: str, store_dir: Path | None, db_url: str | None, url: str | None
+) -> None:
+    """Rename registered model OLD to NEW; its versions, aliases, automations and history
+    stay with it (the history records the rename)."""
+    backend = open_backend(build_settings(store_dir, db_url, url))
+    renamed = backend.registry.rename_model(old, new)
+    click.echo(f"renamed {old} -> {renamed.name}")
+
+
+@model.command("delete")
+@click.argument("ref", metavar="NAME[:vN]")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--role", default=None, help="Role to act as when a protected alias is involved.")
+@dir_option
+@db_option
+@url_option
+def model_delete(
+    ref: str,
+    yes: bool,
+    role: str | None,
+    store_dir: Path | None,
+    db_url: str | None,
+    url: str | None,
+) -> None:
+    """Delete a registered model, or one version with NAME:vN. Cannot be undone.
+
+    A version's aliases are removed with it and its history stays; deleting a whole model
+    also deletes its aliases, automations and history. The artifact versions stay. A
+    protected alias involved needs --role.
+    """
+    name, version = _delete_target(ref)
+    backend = open_backend(build_settings(store_dir, db_url, url))
+    if version is None:
+        m = backend.registry.get_model(name)
+        aliases = ", ".join(f"{a}=v{v}" for a, v in sorted(m.aliases.items())) or "none"
+        question = (
+            f"Delete registered model {name!r} with its {m.version_count} versions "
+            f"(aliases: {aliases}), automations and history?"
+        )
+    else:
+        mv = backend.registry.get_version(name, version)
+        question = f"Delete {name}:v{version} ({mv.artifact_ref})" + (
+            f" and its aliases {', '.join(mv.aliases)}?" if mv.aliases else "?"
+        )
+    if not yes:
+        click.confirm(question, abort=True)
+    if version is None:
+        backend.registry.delete_model(name, role=role)
+        click.echo(f"deleted {name}")
+    else:
+        backend.registry.delete_version(name, version, role=role)
+        click.echo(f"deleted {name}:v{version}")
 
 
 @model.command("compare")

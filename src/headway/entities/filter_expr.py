@@ -20,7 +20,7 @@ from typing import Literal, NamedTuple, NoReturn
 
 from headway.errors import InvalidArgument
 
-Scope = Literal["config", "summary", "tags", "attribute"]
+Scope = Literal["config", "summary", "tags", "kv", "attribute"]
 AttributeKind = Literal["text", "datetime", "number"]
 CompareOp = Literal["=", "!=", "<", "<=", ">", ">=", "contains", "not contains", "like", "not like"]
 Scalar = str | int | float | bool | datetime | None
@@ -46,8 +46,8 @@ _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "`": "`", "n": "\n", "t": "\t", "r":
 class FieldRef:
     """What a predicate or sort term looks at.
 
-    ``key`` is the flattened config key or summary key, the attribute name, or ``""`` for
-    ``tags``.
+    ``key`` is the flattened config key or summary key, the key of a key -> value tag
+    (``tag.team``, scope ``kv``), the attribute name, or ``""`` for ``tags``.
     """
 
     scope: Scope
@@ -58,6 +58,8 @@ class FieldRef:
             return "tags"
         if self.scope == "attribute":
             return self.key
+        if self.scope == "kv":
+            return f"tag.{self.key}"
         return f"{self.scope}.{self.key}"
 
     @property
@@ -292,10 +294,20 @@ def _keyword(tok: _Token) -> str | None:
 
 # --- fields -------------------------------------------------------------------------------
 
-_PREFIX_HINTS = {"params": "config", "param": "config", "metrics": "summary", "metric": "summary"}
+_PREFIX_HINTS = {
+    "params": "config",
+    "param": "config",
+    "metrics": "summary",
+    "metric": "summary",
+    "tags": "tag",
+}
+#: ``tag.<key>`` names a key -> value tag; ``tags`` alone is the run's list of labels.
+KV_PREFIX = "tag"
 
 
-_VALID_FIELDS = " (fields are config.<key>, summary.<key>, tags, " + ", ".join(ATTRIBUTES) + ")"
+_VALID_FIELDS = (
+    " (fields are config.<key>, summary.<key>, tag.<key>, tags, " + ", ".join(ATTRIBUTES) + ")"
+)
 
 
 def _resolve_field(tok: _Token, context: str) -> FieldRef:
@@ -307,6 +319,10 @@ def _resolve_field(tok: _Token, context: str) -> FieldRef:
         return FieldRef(lowered, ".".join(rest))  # type: ignore[arg-type]
     if not rest and lowered == "tags":
         return FieldRef("tags")
+    if lowered == KV_PREFIX:
+        if not rest:
+            _fail(context, "tag needs a key", tok.pos, ", e.g. tag.team (or 'tags' for labels)")
+        return FieldRef("kv", ".".join(rest))
     if not rest and lowered in ATTRIBUTES:
         return FieldRef("attribute", lowered)
     if rest:
@@ -337,6 +353,8 @@ def _check_value(field: FieldRef, op: str, value: Scalar, pos: int, context: str
     if pattern_op and not isinstance(value, str):
         bad(f"'{op}' needs a quoted string")
     kind = field.kind
+    if field.scope == "kv" and not isinstance(value, str):
+        bad(f"{field} is text", f'; put the value in quotes: {field} = "{value}"')
     if field.scope == "tags":
         if op in _ORDERING_OPS:
             bad(f"tags cannot be compared with '{op}'", "; use contains, =, !=, in or like")

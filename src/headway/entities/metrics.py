@@ -9,6 +9,10 @@ import numpy.typing as npt
 
 from headway.entities.runs import RunCreate, RunFinish, RunUpdate
 
+#: A ``LogBatch.seq`` that means "after the last applied batch", for writers that number
+#: nothing (MLflow's API): always applied, so a retried request is applied twice.
+APPEND_SEQ = -1
+
 #: How ``define_metric`` may summarise a metric.
 SUMMARY_RULES = ("last", "min", "max", "mean", "first", "none")
 

@@ -51,7 +51,8 @@ class RegistryEvent:
     at: datetime
     actor: str
     #: model_created, version_created, alias_set, alias_removed, tag_set, tag_removed,
-    #: description_changed, alias_protected, alias_unprotected, version_deleted
+    #: description_changed, alias_protected, alias_unprotected, model_renamed,
+    #: version_deleted
     action: str
     version: int | None = None
     alias: str | None = None

@@ -32,6 +32,8 @@ class Run:
     #: Automatic aggregates per metric key: last, min, max, mean, count, step.
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    #: Key -> value tags (MLflow's kind of tag): ``team=edu``, ``mlflow.source.name=...``.
+    kv_tags: dict[str, str] = field(default_factory=dict)
     notes: str = ""
     group: str | None = None
     job_type: str | None = None
@@ -62,6 +64,7 @@ class RunCreate:
     name: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    kv_tags: dict[str, str] = field(default_factory=dict)
     notes: str = ""
     group: str | None = None
     job_type: str | None = None
@@ -77,6 +80,8 @@ class RunUpdate:
 
     name: str | None = None
     tags: tuple[str, ...] | None = None
+    #: Key -> value tags to set; a ``None`` value deletes the key. Other keys are kept.
+    kv_tags: dict[str, str | None] | None = None
     notes: str | None = None
     group: str | None = None
     job_type: str | None = None

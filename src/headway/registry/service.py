@@ -50,6 +50,8 @@ EVENT_ACTIONS = (
     "description_changed",
     "alias_protected",
     "alias_unprotected",
+    "model_renamed",
+    "version_deleted",
 )
 #: The role that may move any alias.
 ADMIN = "admin"
@@ -159,6 +161,27 @@ class RegistryService:
         self._changed()
         return model
 
+    def rename_model(self, name: str, new_name: str, *, actor: str) -> RegisteredModel:
+        """Give ``name`` a new name; versions, aliases, protections, automations and history
+        stay with it (a ``model_renamed`` event records the old and new names). Renaming
+        to the same name changes nothing. Raises InvalidArgument (bad name), NotFound,
+        AlreadyExists (the new name is taken)."""
+        model = self.store.registry.rename_model(
+            model_name(name), model_name(new_name), actor=actor, now=now_utc()
+        )
+        self._changed()
+        return model
+
+    def delete_model(self, name: str, *, role: str | None = None) -> None:
+        """Delete the model with its versions, aliases, protections, automations and
+        history (the artifact versions stay). Raises PermissionDenied when it has a
+        protected alias whose role ``role`` does not satisfy, NotFound."""
+        self.store.registry.delete_model(
+            model_name(name),
+            check_role=self._role_check(name, role, "deleting the model"),
+        )
+        self._changed()
+
     # -- versions -------------------------------------------------------------------------
     def link(
         self,
@@ -243,12 +266,30 @@ class RegistryService:
         self._changed()
         return out
 
+    def delete_version(
+        self, name: str, version: int, *, actor: str, role: str | None = None
+    ) -> None:
+        """Delete a version (its artifact version stays). Aliases pointing at it are
+        removed; the history keeps a ``version_deleted`` event, and the number is never
+        given to another version. Raises PermissionDenied when a protected alias points
+        at it and ``role`` does not satisfy it, NotFound."""
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise InvalidArgument(f"a version number must be an integer, got {version!r}")
+        self.store.registry.delete_version(
+            model_name(name),
+            version,
+            actor=actor,
+            now=now_utc(),
+            check_role=self._role_check(name, role, f"deleting version {version}"),
+        )
+        self._changed()
+
     # -- aliases --------------------------------------------------------------------------
-    def _role_check(self, name: str, role: str | None) -> Any:
+    def _role_check(self, name: str, role: str | None, doing: str = "moving it") -> Any:
         def check(alias: str, required: str) -> None:
             if role not in (required, ADMIN):
                 raise PermissionDenied(
-                    f"alias {alias!r} of {name!r} is protected: moving it requires role "
+                    f"alias {alias!r} of {name!r} is protected: {doing} requires role "
                     f"{required!r}" + (f" (you acted as {role!r})" if role else ""),
                     details={"alias": alias, "required_role": required},
                 )
@@ -418,8 +459,13 @@ class RegistryService:
             return 0
         events = self.store.registry.events_by_ids(sorted({j[2] for j in jobs}))
         for job_id, automation_id, event_id, attempts in jobs:
-            event = events[event_id]
-            url, secret = self.store.registry.automation_secret(automation_id)
+            event = events.get(event_id)
+            if event is None:  # its model was deleted after the job was claimed
+                continue
+            try:
+                url, secret = self.store.registry.automation_secret(automation_id)
+            except NotFound:  # the automation (or its model) was deleted meanwhile
+                continue
             body = webhook_payload(event, self._version_of(event))
             attempt = webhook.post(
                 url,

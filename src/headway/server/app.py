@@ -19,9 +19,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from headway.backend.base import BaseBackend
+from headway.backend.local import LocalBackend
 from headway.server.body import RequestBodyMiddleware
 from headway.server.errors import install_error_handlers
 from headway.server.ingest_stats import IngestStats
+from headway.server.mlflow import routes as mlflow_routes
+from headway.server.mlflow.context import Mlflow
 from headway.server.routers import (
     analysis,
     artifact_preview,
@@ -93,7 +96,11 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
     app.state.schema_version = head_revision()
 
     install_error_handlers(app)
-    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestBodyMiddleware,
+        max_bytes=settings.max_request_bytes,
+        streamed=(f"{mlflow_routes.ARTIFACTS}/artifacts/",),
+    )
     # History answers are large JSON and compress several-fold.
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)
 
@@ -117,6 +124,12 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         api.include_router(module.router)
     api.include_router(registry.compare_router)
     app.include_router(api)
+    if isinstance(backend, LocalBackend):
+        # MLflow's API needs the store itself (experiment ids, its file tree), so it is
+        # served by servers that own one: `headway server` and `headway ui`.
+        mlflow = Mlflow(backend)
+        mlflow.ensure_default()
+        app.router.routes.extend(mlflow_routes.mlflow_routes(mlflow))
     _mount_ui(app)
     return app
 

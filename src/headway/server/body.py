@@ -63,12 +63,20 @@ class _Gunzip:
 
 
 class RequestBodyMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """``streamed`` path prefixes are left alone: their handlers stream the body to storage
+    themselves (MLflow's artifact PUTs, which carry whole model files of any size)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in _NO_BODY:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in _NO_BODY
+            or (self.streamed and scope["path"].startswith(self.streamed))
+        ):
             await self.app(scope, receive, send)
             return
         try:

@@ -315,6 +315,152 @@ class ArtifactContract:
         )
         assert updated.tags == {"team": "ed"} and updated.description.startswith("# Dropout")
 
+    def test_rename_keeps_versions_aliases_automations_and_history(
+        self, backend: BaseBackend, tmp_path: Path
+    ) -> None:
+        self._models(backend, tmp_path)
+        reg = backend.registry
+        reg.protect("dropout-risk", "production", "approver")
+        reg.set_alias("dropout-risk", "production", 2, role="approver")
+        reg.set_alias("dropout-risk", "staging", 3)
+        hook = reg.create_automation(
+            model="dropout-risk", name="hook", events=["alias_set"], url="http://127.0.0.1:9/x"
+        )
+        before = [e.id for e in reg.history("dropout-risk")]
+
+        renamed = reg.with_user("ada").rename_model("dropout-risk", "risk-2027")
+        assert (renamed.name, renamed.version_count, renamed.latest_version) == ("risk-2027", 3, 3)
+        assert renamed.aliases == {"production": 2, "staging": 3}
+        assert renamed.protected == {"production": "approver"}
+        with pytest.raises(NotFound):
+            reg.get_model("dropout-risk")
+        versions = reg.list_versions("risk-2027")
+        assert [(v.model, v.version) for v in versions] == [("risk-2027", n) for n in (3, 2, 1)]
+        events = reg.history("risk-2027")
+        assert (events[0].action, events[0].actor, events[0].model) == (
+            "model_renamed",
+            "ada",
+            "risk-2027",
+        )
+        assert events[0].details == {"old": "dropout-risk", "new": "risk-2027"}
+        assert [e.id for e in events[1:]] == before
+        assert [(a.id, a.model) for a in reg.list_automations("risk-2027")] == [
+            (hook.id, "risk-2027")
+        ]
+        with pytest.raises(PermissionDenied, match="approver"):
+            reg.set_alias("risk-2027", "production", 1)
+
+        same = reg.rename_model("risk-2027", "risk-2027")
+        assert same.name == "risk-2027" and len(reg.history("risk-2027")) == len(events)
+        reg.create_model("other")
+        with pytest.raises(AlreadyExists, match="risk-2027"):
+            reg.rename_model("other", "risk-2027")
+        with pytest.raises(InvalidArgument, match="registered model name"):
+            reg.rename_model("other", "bad name")
+        with pytest.raises(NotFound):
+            reg.rename_model("missing", "anything")
+        # The old name is free again; the renamed model keeps numbering where it was.
+        reg.create_model("dropout-risk")
+        log(backend, tmp_path, "p", "clf", {"m": b"new"}, type="model")
+        assert reg.link("risk-2027", project="p", artifact="clf", selector=3).version == 4
+
+    def test_delete_version_keeps_history_and_never_reuses_its_number(
+        self, backend: BaseBackend, tmp_path: Path
+    ) -> None:
+        self._models(backend, tmp_path)
+        reg = backend.registry
+        reg.set_alias("dropout-risk", "production", 1)
+        reg.set_alias("dropout-risk", "staging", 3)
+        reg.set_alias("dropout-risk", "champion", 3)
+
+        reg.with_user("ada").delete_version("dropout-risk", 3)
+        assert [v.version for v in reg.list_versions("dropout-risk")] == [2, 1]
+        with pytest.raises(NotFound):
+            reg.get_version("dropout-risk", 3)
+        model = reg.get_model("dropout-risk")
+        assert (model.version_count, model.latest_version) == (2, 2)
+        assert model.aliases == {"production": 1}
+        events = reg.history("dropout-risk")
+        assert [(e.action, e.alias, e.version, e.previous_version) for e in events[:3]] == [
+            ("version_deleted", None, 3, None),
+            ("alias_removed", "staging", None, 3),
+            ("alias_removed", "champion", None, 3),
+        ]
+        assert events[0].actor == "ada" and events[0].details["artifact"] == "p/clf:v2"
+        assert [e.version for e in events if e.action == "version_created"] == [3, 2, 1]
+        assert reg.alias_at("dropout-risk", "staging", datetime.now(UTC)) is None
+        # The artifact version is untouched, and no longer held by the registry.
+        assert backend.artifacts.get_version("p", "clf", 2).version == 2
+        backend.artifacts.delete("p", "clf", 2)
+        # Deleting the latest version does not free its number.
+        log(backend, tmp_path, "p", "clf", {"m": b"next"}, type="model")
+        assert reg.link("dropout-risk", project="p", artifact="clf", selector=3).version == 4
+        assert reg.get_version("dropout-risk", "latest").version == 4
+        reg.delete_version("dropout-risk", 4)
+        reg.delete_version("dropout-risk", 2)
+        assert reg.link("dropout-risk", project="p", artifact="clf", selector=3).version == 5
+
+        with pytest.raises(NotFound):
+            reg.delete_version("dropout-risk", 3)
+        with pytest.raises(NotFound):
+            reg.delete_version("missing", 1)
+        with pytest.raises(InvalidArgument):
+            reg.delete_version("dropout-risk", "1")  # type: ignore[arg-type]
+
+    def test_protected_aliases_guard_deletions(self, backend: BaseBackend, tmp_path: Path) -> None:
+        self._models(backend, tmp_path, 2)
+        reg = backend.registry
+        reg.protect("dropout-risk", "production", "approver")
+        reg.set_alias("dropout-risk", "production", 2, role="approver")
+        with pytest.raises(PermissionDenied, match="approver"):
+            reg.delete_version("dropout-risk", 2)
+        with pytest.raises(PermissionDenied, match="approver"):
+            reg.delete_version("dropout-risk", 2, role="intern")
+        with pytest.raises(PermissionDenied, match="approver"):
+            reg.delete_model("dropout-risk")
+        assert reg.get_model("dropout-risk").aliases == {"production": 2}
+        reg.delete_version("dropout-risk", 1)  # no protected alias points at it
+        reg.delete_version("dropout-risk", 2, role="approver")
+        model = reg.get_model("dropout-risk")
+        assert (model.aliases, model.protected) == ({}, {"production": "approver"})
+        # The rule outlives the alias, and still guards the model.
+        with pytest.raises(PermissionDenied, match="approver"):
+            reg.delete_model("dropout-risk", role="intern")
+        reg.delete_model("dropout-risk", role="admin")
+        with pytest.raises(NotFound):
+            reg.get_model("dropout-risk")
+
+    def test_delete_model_removes_everything_and_frees_the_name(
+        self, backend: BaseBackend, tmp_path: Path
+    ) -> None:
+        self._models(backend, tmp_path, 2)
+        reg = backend.registry
+        reg.set_alias("dropout-risk", "production", 2)
+        reg.create_automation(
+            model="dropout-risk", name="mine", events=["alias_set"], url="http://127.0.0.1:9/x"
+        )
+        shared = reg.create_automation(
+            model=None, name="all", events=["model_renamed"], url="http://127.0.0.1:9/y"
+        )
+        reg.create_model("kept")
+
+        reg.delete_model("dropout-risk")
+        for gone in (reg.get_model, reg.list_versions, reg.history):
+            with pytest.raises(NotFound):
+                gone("dropout-risk")
+        assert [m.name for m in reg.list_models()] == ["kept"]
+        assert [a.id for a in reg.list_automations()] == [shared.id]
+        assert backend.artifacts.get_version("p", "clf", 1).version == 1
+        with pytest.raises(NotFound):
+            reg.delete_model("dropout-risk")
+
+        again = reg.link("dropout-risk", project="p", artifact="clf", selector=1)
+        assert again.version == 1 and again.aliases == ()
+        assert [e.action for e in reg.history("dropout-risk")] == [
+            "version_created",
+            "model_created",
+        ]
+
     # -- gc -------------------------------------------------------------------------------
     def test_gc_reclaims_only_unreferenced_blobs(
         self, backend: BaseBackend, tmp_path: Path

@@ -93,6 +93,23 @@ class BackendContract:
         backend.restore_run(run.id)
         assert backend.search_runs(SearchQuery(project="p")).total == 1
 
+    def test_key_value_tags(self, backend: BaseBackend) -> None:
+        run = backend.create_run(
+            RunCreate(project="kv", kv_tags={"team": "edu", "mlflow.source.type": "LOCAL"})
+        )
+        assert backend.get_run(run.id).kv_tags == {"mlflow.source.type": "LOCAL", "team": "edu"}
+        backend.update_run(run.id, RunUpdate(kv_tags={"team": None, "stage": "pilot"}))
+        assert backend.get_run(run.id).kv_tags == {"mlflow.source.type": "LOCAL", "stage": "pilot"}
+        # A batch carries them too, and search finds them by key.
+        other = backend.create_run(RunCreate(project="kv"))
+        backend.log_batch(other.id, LogBatch(seq=0, update=RunUpdate(kv_tags={"stage": "prod"})))
+        page = backend.search_runs(SearchQuery(project="kv", filter='tag.stage = "prod"'))
+        assert [r.id for r in page.runs] == [other.id]
+        with pytest.raises(InvalidArgument, match=r"string value|kv_tags\.n"):
+            backend.update_run(run.id, RunUpdate(kv_tags={"n": 1}))  # type: ignore[dict-item]
+        with pytest.raises(InvalidArgument, match="tag key"):
+            backend.create_run(RunCreate(project="kv", kv_tags={"": "x"}))
+
     def test_finish_states(self, backend: BaseBackend) -> None:
         run = backend.create_run(RunCreate(project="p"))
         done = backend.finish_run(run.id, RunState.FAILED, exit_code=1, error="Traceback: boom")

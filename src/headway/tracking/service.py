@@ -30,8 +30,9 @@ from headway.entities import (
     SearchQuery,
     Series,
 )
-from headway.entities.metrics import SUMMARY_RULES
+from headway.entities.metrics import APPEND_SEQ, SUMMARY_RULES
 from headway.errors import InvalidArgument
+from headway.store.sql.batch import KV_TAGS
 from headway.store.sql.store import BatchEffects, SqlStore
 from headway.tracking import validation as v
 from headway.tracking.config_rules import merge_config
@@ -125,7 +126,7 @@ class TrackingService:
     # -- ingestion ------------------------------------------------------------------------
     def log_batch(self, run_id: str, batch: LogBatch) -> bool:
         """Validate everything first, then apply the whole batch in one transaction."""
-        if batch.seq < 0:
+        if batch.seq < 0 and batch.seq != APPEND_SEQ:
             raise InvalidArgument(f"batch seq must be >= 0, got {batch.seq}")
         for key, series in batch.metrics.items():
             _check_series(key, series)
@@ -276,6 +277,8 @@ def _new_run_row(spec: RunCreate) -> tuple[dict[str, Any], tuple[str, ...], str]
         "last_step": -1,
         "last_batch_seq": -1,
     }
+    if spec.kv_tags:
+        row[KV_TAGS] = v.kv_tags(spec.kv_tags)
     return row, v.tags(spec.tags), project
 
 
@@ -302,6 +305,8 @@ def _update_fields(
         fields["exit_code"] = int(update.exit_code)
     if update.finished_at is not None:
         fields["finished_at"] = update.finished_at
+    if update.kv_tags:
+        fields[KV_TAGS] = v.kv_tags(update.kv_tags, deletions=True)
     metadata = _json_safe("metadata", update.metadata) if update.metadata else None
     if metadata and "metric_defs" in metadata:
         _check_metric_defs(metadata["metric_defs"])

@@ -20,6 +20,9 @@ MAX_KEY = 256
 MAX_TAG = 128
 MAX_RUN_NAME = 256
 MAX_STEP = 2**62
+MAX_KV_KEY = 250
+#: MLflow's limit for a run tag value (its API truncates longer ones before they get here).
+MAX_KV_VALUE = 8000
 
 
 def project_name(name: object) -> str:
@@ -63,6 +66,34 @@ def tags(values: object) -> tuple[str, ...]:
     if isinstance(values, str) or not isinstance(values, list | tuple | set | frozenset):
         raise InvalidArgument(f"tags must be a list of strings, got {type(values).__name__}")
     return tuple(dict.fromkeys(tag(v) for v in values))
+
+
+def kv_tags(values: object, *, deletions: bool = False) -> dict[str, Any]:
+    """Key -> value tags; with ``deletions`` a ``None`` value means "remove the key"."""
+    if not isinstance(values, Mapping):
+        raise InvalidArgument(
+            f"key-value tags must be a mapping of strings, got {type(values).__name__}"
+        )
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key or len(key) > MAX_KV_KEY or _CONTROL.search(key):
+            raise InvalidArgument(
+                f"invalid tag key {key!r}: must be 1-{MAX_KV_KEY} characters "
+                "without control characters"
+            )
+        if value is None and deletions:
+            out[key] = None
+            continue
+        if not isinstance(value, str):
+            raise InvalidArgument(
+                f"tag {key!r} must have a string value, got {type(value).__name__}"
+            )
+        if len(value) > MAX_KV_VALUE:
+            raise InvalidArgument(
+                f"tag {key!r} has a value of {len(value)} characters; the limit is {MAX_KV_VALUE}"
+            )
+        out[key] = value
+    return out
 
 
 def metric_key(value: object) -> str:

@@ -486,7 +486,8 @@ export interface paths {
         get: operations["get_model_api_v1_registry_models__name__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a model with its versions, aliases, automations and history */
+        delete: operations["delete_model_api_v1_registry_models__name__delete"];
         options?: never;
         head?: never;
         /** Edit the model card (description) and tags */
@@ -579,6 +580,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/registry/models/{name}/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rename a model (versions, aliases, automations and history stay with it) */
+        post: operations["rename_model_api_v1_registry_models__name__rename_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registry/models/{name}/versions": {
         parameters: {
             query?: never;
@@ -624,7 +642,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a version and the aliases pointing at it (its history stays) */
+        delete: operations["delete_model_version_api_v1_registry_models__name__versions__version__delete"];
         options?: never;
         head?: never;
         /** Edit a model version's description and tags */
@@ -1817,6 +1836,14 @@ export interface components {
             /** Version */
             version: number | null;
         };
+        /** RenameIn */
+        RenameIn: {
+            /**
+             * New Name
+             * @description The model's new name (rules of a new model's name).
+             */
+            new_name: string;
+        };
         /** RoleIn */
         RoleIn: {
             /** Role */
@@ -1852,6 +1879,13 @@ export interface components {
             id?: string | null;
             /** Job Type */
             job_type?: string | null;
+            /**
+             * Kv Tags
+             * @default {}
+             */
+            kv_tags: {
+                [key: string]: string;
+            };
             /**
              * Metadata
              * @default {}
@@ -1906,6 +1940,13 @@ export interface components {
             id: string;
             /** Job Type */
             job_type: string | null;
+            /**
+             * Kv Tags
+             * @description Key -> value tags (MLflow's kind of tag).
+             */
+            kv_tags: {
+                [key: string]: string;
+            };
             /** Last Step */
             last_step: number;
             /** Metadata */
@@ -1960,6 +2001,13 @@ export interface components {
             group?: string | null;
             /** Job Type */
             job_type?: string | null;
+            /**
+             * Kv Tags
+             * @description Key -> value tags to set; a null value deletes the key.
+             */
+            kv_tags?: {
+                [key: string]: string | null;
+            } | null;
             /** Metadata */
             metadata?: {
                 [key: string]: unknown;
@@ -3851,6 +3899,64 @@ export interface operations {
             };
         };
     };
+    delete_model_api_v1_registry_models__name__delete: {
+        parameters: {
+            query?: {
+                role?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     update_model_api_v1_registry_models__name__patch: {
         parameters: {
             query?: never;
@@ -4257,6 +4363,68 @@ export interface operations {
             };
         };
     };
+    rename_model_api_v1_registry_models__name__rename_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_model_versions_api_v1_registry_models__name__versions_get: {
         parameters: {
             query?: never;
@@ -4391,6 +4559,65 @@ export interface operations {
             };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_model_version_api_v1_registry_models__name__versions__version__delete: {
+        parameters: {
+            query?: {
+                role?: string | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

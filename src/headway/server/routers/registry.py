@@ -32,6 +32,7 @@ from headway.server.schemas.registry import (
     RegisteredModelOut,
     RegistryEventList,
     RegistryEventOut,
+    RenameIn,
     RoleIn,
 )
 
@@ -73,6 +74,26 @@ def update_model(name: str, body: ModelPatchIn, registry: Registry) -> Registere
         name, description=body.description, set_tags=body.set_tags, remove_tags=body.remove_tags
     )
     return RegisteredModelOut.from_entity(model)
+
+
+@router.post(
+    "/models/{name}/rename",
+    summary="Rename a model (versions, aliases, automations and history stay with it)",
+    responses=error_responses(400, 404, 409),
+)
+def rename_model(name: str, body: RenameIn, registry: Registry) -> RegisteredModelOut:
+    return RegisteredModelOut.from_entity(registry.rename_model(name, body.new_name))
+
+
+@router.delete(
+    "/models/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a model with its versions, aliases, automations and history",
+    responses=error_responses(400, 403, 404),
+)
+def delete_model(name: str, registry: Registry, role: str | None = None) -> Response:
+    registry.delete_model(name, role=role)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/models/{name}/versions", summary="List a model's versions", responses=_ERRORS)
@@ -129,6 +150,19 @@ def update_model_version(
         remove_tags=body.remove_tags,
     )
     return ModelVersionOut.from_entity(updated)
+
+
+@router.delete(
+    "/models/{name}/versions/{version}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a version and the aliases pointing at it (its history stays)",
+    responses=error_responses(400, 403, 404),
+)
+def delete_model_version(
+    name: str, version: int, registry: Registry, role: str | None = None
+) -> Response:
+    registry.delete_version(name, version, role=role)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put(

@@ -81,6 +81,10 @@ class ModelIn(StrictModel):
     exist_ok: bool = False
 
 
+class RenameIn(StrictModel):
+    new_name: str = Field(description="The model's new name (rules of a new model's name).")
+
+
 class ModelPatchIn(StrictModel):
     description: str | None = None
     set_tags: dict[str, str] = Field(default_factory=dict)

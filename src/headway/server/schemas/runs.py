@@ -25,6 +25,7 @@ class RunOut(BaseModel):
         description="Automatic aggregates per metric key: last, min, max, mean, count, step."
     )
     tags: list[str]
+    kv_tags: dict[str, str] = Field(description="Key -> value tags (MLflow's kind of tag).")
     notes: str
     group: str | None
     job_type: str | None
@@ -50,6 +51,7 @@ class RunOut(BaseModel):
             summary=to_wire(run.summary),
             metrics=to_wire(run.metrics),
             tags=list(run.tags),
+            kv_tags=dict(run.kv_tags),
             notes=run.notes,
             group=run.group,
             job_type=run.job_type,
@@ -70,6 +72,7 @@ class RunCreateIn(StrictModel):
     name: str | None = Field(None, description="Human-readable name; generated when omitted.")
     config: dict[str, Any] = {}
     tags: list[str] = []
+    kv_tags: dict[str, str] = {}
     notes: str = ""
     group: str | None = None
     job_type: str | None = None
@@ -86,6 +89,7 @@ class RunCreateIn(StrictModel):
             name=self.name,
             config=self.config,
             tags=tuple(self.tags),
+            kv_tags=dict(self.kv_tags),
             notes=self.notes,
             group=self.group,
             job_type=self.job_type,
@@ -100,6 +104,9 @@ class RunPatchIn(StrictModel):
 
     name: str | None = None
     tags: list[str] | None = None
+    kv_tags: dict[str, str | None] | None = Field(
+        None, description="Key -> value tags to set; a null value deletes the key."
+    )
     notes: str | None = None
     group: str | None = None
     job_type: str | None = None
@@ -113,6 +120,7 @@ class RunPatchIn(StrictModel):
         return RunUpdate(
             name=self.name,
             tags=None if self.tags is None else tuple(self.tags),
+            kv_tags=None if self.kv_tags is None else dict(self.kv_tags),
             notes=self.notes,
             group=self.group,
             job_type=self.job_type,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from headway.entities import ConsoleLine, RunState, Series
 from headway.entities.config import flatten
+from headway.entities.metrics import APPEND_SEQ
 from headway.errors import NotFound
 from headway.store.sql import metrics as metric_rows
 from headway.store.sql.models import (
@@ -31,6 +32,7 @@ from headway.store.sql.models import (
     ConsoleChunkRow,
     ProjectRow,
     RunFileRow,
+    RunKvTagRow,
     RunParamRow,
     RunRow,
     RunTagRow,
@@ -38,6 +40,9 @@ from headway.store.sql.models import (
 from headway.store.sql.raw import Prepared, as_json, cursor_of, with_binds
 
 ConfigMerge = Callable[[dict[str, Any]], dict[str, Any]]
+#: The key, in a new run's values and in update fields, of its key -> value tags (they live
+#: in their own table, not in a column of ``runs``).
+KV_TAGS = "kv_tags"
 
 _RUNS = cast(Table, RunRow.__table__)
 #: ORM attribute name -> column name (``run_metadata`` is stored as ``metadata``).
@@ -94,9 +99,13 @@ def apply_batch(
             if effects.create is None:
                 raise NotFound(f"run {run_id!r} does not exist")
             target = _create(session, cursor, dialect, run_id, effects.create, heartbeat)
-        if seq <= target.last_batch_seq:
+        if seq == APPEND_SEQ:
+            seq = target.last_batch_seq + 1
+        elif seq <= target.last_batch_seq:
             return False
         changes: dict[str, Any] = dict(effects.fields)
+        if KV_TAGS in changes:
+            write_kv_tags(session, run_id, changes.pop(KV_TAGS))
         if effects.tags is not None:
             write_tags(cursor, dialect, run_id, effects.tags, replace=True)
         defs = target.metadata.get("metric_defs", [])
@@ -178,6 +187,8 @@ def _create(
     now: datetime,
 ) -> _Target:
     values, tags, project = create
+    values = dict(values)
+    kv_tags = values.pop(KV_TAGS, None)
     found = _project_select(dialect).rows(cursor, {"name": project})
     if found:
         project_id = found[0][0]
@@ -190,6 +201,8 @@ def _create(
     _run_insert(dialect).run(cursor, {_COLUMN_OF[name]: value for name, value in row.items()})
     write_params(cursor, dialect, run_id, values.get("config") or {}, replace=False)
     write_tags(cursor, dialect, run_id, tags, replace=False)
+    if kv_tags:
+        write_kv_tags(session, run_id, kv_tags)
     return _Target(
         last_batch_seq=values["last_batch_seq"],
         last_step=values["last_step"],
@@ -228,6 +241,18 @@ def write_tags(
     if replace:
         delete_rows.run(cursor, {"run_id": run_id})
     insert_row.run_many(cursor, [{"run_id": run_id, "tag": t} for t in dict.fromkeys(tags)])
+
+
+def write_kv_tags(session: Session, run_id: str, values: Mapping[str, str | None]) -> None:
+    """Set key -> value tags; a ``None`` value deletes its key. Other keys are kept."""
+    if not values:
+        return
+    session.execute(
+        delete(RunKvTagRow).where(RunKvTagRow.run_id == run_id, RunKvTagRow.key.in_(list(values)))
+    )
+    rows = [{"run_id": run_id, "key": k, "value": v} for k, v in values.items() if v is not None]
+    if rows:
+        session.execute(insert(RunKvTagRow), rows)
 
 
 def put_files(cursor: Any, dialect: Dialect, run_id: str, files: Mapping[str, bytes]) -> None:

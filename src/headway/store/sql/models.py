@@ -78,6 +78,18 @@ class RunTagRow(Base):
     __table_args__ = (Index("ix_run_tags_tag", "tag", "run_id"),)
 
 
+class RunKvTagRow(Base):
+    """One key -> value tag of a run (MLflow's tags), indexed for search."""
+
+    __tablename__ = "run_kv_tags"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (Index("ix_run_kv_tags_key_value", "key", "value", "run_id"),)
+
+
 class RunParamRow(Base):
     """One flattened config key of a run (``optimizer.lr``), indexed for search and sort."""
 
@@ -190,4 +202,4 @@ class RunFileRow(Base):
 
 
 # The other aggregates' tables register on the same metadata (migrations compare them all).
-from headway.store.sql import models_artifacts, models_registry  # noqa: E402, F401
+from headway.store.sql import models_artifacts, models_mlflow, models_registry  # noqa: E402, F401

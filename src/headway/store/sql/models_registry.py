@@ -68,7 +68,8 @@ class ProtectedAliasRow(Base):
 
 
 class RegistryEventRow(Base):
-    """Append-only history of a registered model: nothing updates or deletes these rows."""
+    """Append-only history of a registered model: nothing updates these rows, and only
+    deleting the model itself deletes them (deleting a version does not)."""
 
     __tablename__ = "registry_events"
 

@@ -3,6 +3,7 @@
 Every change writes a ``registry_events`` row in the same transaction, and, for each
 automation listening to that action, a ``delivery_jobs`` row (an outbox): an event is
 never recorded without its deliveries being queued, nor delivered without being recorded.
+Deleting a version keeps its events; deleting a model deletes it with its history.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from headway.entities.registry import (
@@ -213,6 +214,66 @@ class RegistryRows:
 
         return self.db.retry_write(work)  # type: ignore[no-any-return]
 
+    def rename_model(
+        self, name: str, new_name: str, *, actor: str, now: datetime
+    ) -> RegisteredModel:
+        """Change the name only: the row (and so versions, aliases, history) is kept."""
+
+        def work(s: Session) -> RegisteredModel:
+            row = self._model(s, name, lock=True)
+            if new_name == name:
+                return self._model_entity(s, row)
+            taken = s.scalar(
+                select(RegisteredModelRow.id).where(RegisteredModelRow.name == new_name)
+            )
+            if taken is not None:
+                raise AlreadyExists(
+                    f"cannot rename {name!r}: a registered model named {new_name!r} already exists",
+                    details={"name": new_name},
+                )
+            row.name = new_name
+            self._event(s, row, "model_renamed", actor, now, details={"old": name, "new": new_name})
+            s.flush()
+            return self._model_entity(s, row)
+
+        return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def delete_model(self, name: str, *, check_role: RoleCheck) -> None:
+        """Delete the model and everything that belongs to it, its history included.
+
+        Raises what ``check_role`` raises for any of its protection rules.
+        """
+
+        def work(s: Session) -> None:
+            model = self._model(s, name, lock=True)
+            for rule in s.scalars(
+                select(ProtectedAliasRow)
+                .where(ProtectedAliasRow.model_id == model.id)
+                .order_by(ProtectedAliasRow.alias)
+            ):
+                check_role(rule.alias, rule.role)
+            # The schema cascades these too; deleting them here keeps the order explicit.
+            events = select(RegistryEventRow.id).where(RegistryEventRow.model_id == model.id)
+            automations = select(AutomationRow.id).where(AutomationRow.model_id == model.id)
+            its_jobs = or_(
+                DeliveryJobRow.event_id.in_(events), DeliveryJobRow.automation_id.in_(automations)
+            )
+            for stmt in (
+                delete(DeliveryRow).where(
+                    DeliveryRow.job_id.in_(select(DeliveryJobRow.id).where(its_jobs))
+                ),
+                delete(DeliveryJobRow).where(its_jobs),
+                delete(RegistryEventRow).where(RegistryEventRow.model_id == model.id),
+                delete(AutomationRow).where(AutomationRow.model_id == model.id),
+                delete(ModelAliasRow).where(ModelAliasRow.model_id == model.id),
+                delete(ProtectedAliasRow).where(ProtectedAliasRow.model_id == model.id),
+                delete(ModelVersionRow).where(ModelVersionRow.model_id == model.id),
+                delete(RegisteredModelRow).where(RegisteredModelRow.id == model.id),
+            ):
+                s.execute(stmt.execution_options(synchronize_session=False))
+
+        self.db.retry_write(work)
+
     # -- versions -------------------------------------------------------------------------
     def create_version(
         self,
@@ -229,14 +290,9 @@ class RegistryRows:
 
         def work(s: Session) -> tuple[ModelVersion, int]:
             model = self._model(s, name, lock=True)
-            last = s.scalar(
-                select(func.coalesce(func.max(ModelVersionRow.version), 0)).where(
-                    ModelVersionRow.model_id == model.id
-                )
-            )
             row = ModelVersionRow(
                 model_id=model.id,
-                version=int(last or 0) + 1,
+                version=self._last_number(s, model) + 1,
                 artifact_version_id=artifact_version_id,
                 run_id=run_id,
                 description=description,
@@ -259,6 +315,23 @@ class RegistryRows:
             return self._version_entities(s, model, [row])[0], model.id
 
         return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def _last_number(self, s: Session, model: RegisteredModelRow) -> int:
+        """The highest version number the model ever had, deleted versions included.
+
+        A deleted version leaves its ``version_created`` and ``version_deleted`` events in
+        the history, so the history remembers numbers the versions table has forgotten.
+        """
+        live = s.scalar(
+            select(func.max(ModelVersionRow.version)).where(ModelVersionRow.model_id == model.id)
+        )
+        seen = s.scalar(
+            select(func.max(RegistryEventRow.version)).where(
+                RegistryEventRow.model_id == model.id,
+                RegistryEventRow.action.in_(("version_created", "version_deleted")),
+            )
+        )
+        return max(int(live or 0), int(seen or 0))
 
     def _artifact_of(self, s: Session, artifact_version_id: int) -> str:
         found = s.execute(
@@ -352,6 +425,54 @@ class RegistryRows:
             return self._version_entities(s, model, [row])[0]
 
         return self.db.retry_write(work)  # type: ignore[no-any-return]
+
+    def delete_version(
+        self, name: str, version: int, *, actor: str, now: datetime, check_role: RoleCheck
+    ) -> None:
+        """Delete one version; its aliases go with it (each an ``alias_removed`` event) and
+        a ``version_deleted`` event keeps it in the history. Raises what ``check_role``
+        raises when a protected alias points at it."""
+
+        def work(s: Session) -> None:
+            model = self._model(s, name, lock=True)
+            row = self._version(s, model, version)
+            aliases = list(
+                s.scalars(
+                    select(ModelAliasRow)
+                    .where(ModelAliasRow.model_id == model.id, ModelAliasRow.version_id == row.id)
+                    .order_by(ModelAliasRow.alias)
+                )
+            )
+            for alias in aliases:
+                self._check_protected(s, model, alias.alias, check_role)
+            for alias in aliases:
+                s.delete(alias)
+                self._event(
+                    s,
+                    model,
+                    "alias_removed",
+                    actor,
+                    now,
+                    alias=alias.alias,
+                    previous=version,
+                    details={"version_deleted": True},
+                )
+            self._event(
+                s,
+                model,
+                "version_deleted",
+                actor,
+                now,
+                version=version,
+                details={
+                    "artifact": self._artifact_of(s, row.artifact_version_id),
+                    "run_id": row.run_id,
+                    "aliases": [a.alias for a in aliases],
+                },
+            )
+            s.delete(row)
+
+        self.db.retry_write(work)
 
     # -- aliases --------------------------------------------------------------------------
     def set_alias(

@@ -17,6 +17,7 @@ from headway.entities.config import flatten
 from headway.errors import NotFound
 from headway.store.sql.models import (
     ProjectRow,
+    RunKvTagRow,
     RunRow,
     RunSummaryRow,
     RunTagRow,
@@ -129,6 +130,17 @@ def _tags_of(dialect: Dialect, n: int) -> Prepared:
 
 
 @functools.lru_cache(maxsize=64)
+def _kv_tags_of(dialect: Dialect, n: int) -> Prepared:
+    ids = [bindparam(f"id{i}", "", type_=String) for i in range(n)]
+    return Prepared.of(
+        select(RunKvTagRow.run_id, RunKvTagRow.key, RunKvTagRow.value).where(
+            RunKvTagRow.run_id.in_(ids)
+        ),
+        dialect,
+    )
+
+
+@functools.lru_cache(maxsize=64)
 def _summaries_of(dialect: Dialect, n: int, keys: tuple[str, ...] | None) -> Prepared:
     ids = [bindparam(f"id{i}", "", type_=String) for i in range(n)]
     stmt = select(
@@ -207,12 +219,15 @@ def load_runs(
         summary_keys = tuple(c[len("summary.") :] for c in columns if c.startswith("summary."))
         config_keys = [c[len("config.") :] for c in columns if c.startswith("config.")]
     tags: dict[str, list[str]] = {}
+    kv_tags: dict[str, dict[str, str]] = {}
     summaries: dict[str, dict[str, Any]] = {}
     metrics: dict[str, dict[str, dict[str, Any]]] = {}
     for part in _chunks(ids):
         params = _id_params(part)
         for run_id, tag in _tags_of(dialect, len(part)).all(session, **params):
             tags.setdefault(run_id, []).append(tag)
+        for run_id, key, value in _kv_tags_of(dialect, len(part)).all(session, **params):
+            kv_tags.setdefault(run_id, {})[key] = value
         if summary_keys is not None:
             params.update({f"k{i}": key for i, key in enumerate(summary_keys)})
         summary_rows = _summaries_of(dialect, len(part), summary_keys).all(session, **params)
@@ -249,6 +264,7 @@ def load_runs(
                 summary=summaries.get(r.id, {}),
                 metrics=metrics.get(r.id, {}),
                 tags=tuple(sorted(tags.get(r.id, []))),
+                kv_tags=dict(sorted(kv_tags.get(r.id, {}).items())),
                 notes=r.notes or "",
                 group=r.group_name,
                 job_type=r.job_type,

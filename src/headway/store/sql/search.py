@@ -54,7 +54,13 @@ from headway.entities.filter_expr import (
     parse_order,
 )
 from headway.errors import InvalidArgument
-from headway.store.sql.models import RunParamRow, RunRow, RunSummaryRow, RunTagRow
+from headway.store.sql.models import (
+    RunKvTagRow,
+    RunParamRow,
+    RunRow,
+    RunSummaryRow,
+    RunTagRow,
+)
 from headway.store.sql.raw import Prepared
 
 __all__ = ["build_search", "compile_filter", "count_matching", "order_clauses", "prepared_search"]
@@ -264,6 +270,29 @@ def _tags_compare(node: Compare) -> ColumnElement[bool]:
     return not_(found) if node.op in ("!=", "not contains", "not like") else found
 
 
+# --- key -> value tags --------------------------------------------------------------------
+
+
+def _kv_exists(key: str, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return RunRow.id.in_(select(RunKvTagRow.run_id).where(RunKvTagRow.key == key, *conditions))
+
+
+def _kv_compare(node: Compare) -> ColumnElement[bool]:
+    key = node.field.key
+    if node.value is None:
+        has = _kv_exists(key)
+        return not_(has) if node.op == "=" else has
+    if not isinstance(node.value, str):
+        _reject(node.field, "be compared with a non-string", node.position)
+    return _kv_exists(key, _compare(RunKvTagRow.value, node.op, node.value))
+
+
+def _kv_in(node: In) -> ColumnElement[bool]:
+    values = [str(v) for v in node.values]
+    test = RunKvTagRow.value.not_in(values) if node.negated else RunKvTagRow.value.in_(values)
+    return _kv_exists(node.field.key, test)
+
+
 # --- the tree -----------------------------------------------------------------------------
 
 
@@ -286,6 +315,8 @@ def compile_filter(tree: Expr) -> ColumnElement[bool]:
         case Exists(field, negated):
             if field.scope == "tags":
                 found = _tag_exists()
+            elif field.scope == "kv":
+                found = _kv_exists(field.key)
             elif field.scope == "attribute":
                 found = _attribute_has_value(field.key)
             else:
@@ -297,12 +328,16 @@ def compile_filter(tree: Expr) -> ColumnElement[bool]:
                 return not_(found) if negated else found
             if field.scope == "attribute":
                 return _attribute_in(tree)
+            if field.scope == "kv":
+                return _kv_in(tree)
             return _keyed_in(tree)
         case Compare(field):
             if field.scope == "tags":
                 return _tags_compare(tree)
             if field.scope == "attribute":
                 return _attribute_compare(tree)
+            if field.scope == "kv":
+                return _kv_compare(tree)
             return _keyed_compare(tree)
     raise InvalidArgument(f"filter: cannot compile {type(tree).__name__}")
 
@@ -331,6 +366,11 @@ def order_clauses(
             else:
                 clauses.append(column.desc() if term.descending else column.asc())
             continue
+        if field.scope == "kv":
+            kv = aliased(RunKvTagRow)
+            stmt = stmt.outerjoin(kv, and_(kv.run_id == RunRow.id, kv.key == field.key))
+            clauses += _nulls_last(kv.value, term.descending)
+            continue
         row = aliased(_keyed_row(field))
         stmt = stmt.outerjoin(row, and_(row.run_id == RunRow.id, row.key == field.key))
         missing = and_(row.value_num.is_(None), row.value_str.is_(None))
@@ -342,9 +382,15 @@ def order_clauses(
 
 @functools.lru_cache(maxsize=512)
 def build_search(
-    project_id: int, expr: str, order: tuple[str, ...], include_deleted: bool
+    project_id: int | tuple[int, ...],
+    expr: str | Expr,
+    order: tuple[str, ...],
+    include_deleted: bool,
 ) -> Select[str]:
     """Select the ids of a project's runs matching ``expr``, sorted by ``order``.
+
+    ``expr`` is filter text or an already parsed tree (MLflow's search builds one);
+    ``project_id`` may name several projects (an MLflow search over several experiments).
 
     Ties (and an empty ``order``) fall back to newest first, then id, so pages are stable.
     The caller adds ``.limit()``/``.offset()``. Built statements are cached: a UI paging
@@ -354,8 +400,10 @@ def build_search(
         InvalidArgument: the filter or an order item does not parse; the message and
             ``details["position"]`` give the 1-based column.
     """
-    condition = compile_filter(parse_filter(expr))
-    stmt: Select[Any] = select(RunRow.id).where(RunRow.project_id == project_id, condition)
+    condition = compile_filter(parse_filter(expr) if isinstance(expr, str) else expr)
+    ids = project_id if isinstance(project_id, tuple) else (project_id,)
+    in_projects = RunRow.project_id == ids[0] if len(ids) == 1 else RunRow.project_id.in_(ids)
+    stmt: Select[Any] = select(RunRow.id).where(in_projects, condition)
     if not include_deleted:
         stmt = stmt.where(RunRow.deleted_at.is_(None))
     stmt, clauses = order_clauses(stmt, order)
@@ -369,7 +417,11 @@ def count_matching(stmt: Select[Any]) -> Select[int]:
 
 @functools.lru_cache(maxsize=256)
 def prepared_search(
-    dialect: Dialect, project_id: int, expr: str, order: tuple[str, ...], include_deleted: bool
+    dialect: Dialect,
+    project_id: int | tuple[int, ...],
+    expr: str | Expr,
+    order: tuple[str, ...],
+    include_deleted: bool,
 ) -> tuple[Prepared, Prepared]:
     """The page query — ids plus a window count of all matches, with ``page_limit`` and
     ``page_offset`` parameters — and the count query for a page past the end."""

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from headway.entities import ConsoleLine, Project, Run, RunState, Series
+from headway.entities.filter_expr import Expr
 from headway.errors import AlreadyExists, NotFound
 from headway.store.sql import batch as batch_rows
 from headway.store.sql import metrics as metric_rows
@@ -19,6 +20,7 @@ from headway.store.sql.artifacts import ArtifactRows
 from headway.store.sql.batch import BatchEffects, ConfigMerge
 from headway.store.sql.engine import Database, make_engine
 from headway.store.sql.lineage import LineageRows
+from headway.store.sql.mlflow import MlflowRows
 from headway.store.sql.models import (
     ConsoleChunkRow,
     ProjectRow,
@@ -50,6 +52,7 @@ class SqlStore:
         self.lineage = LineageRows(self.db)
         self.uploads = UploadRows(self.db)
         self.registry = RegistryRows(self.db)
+        self.mlflow = MlflowRows(self.db)
 
     def close(self) -> None:
         self.db.dispose()
@@ -79,17 +82,22 @@ class SqlStore:
 
     # -- runs -----------------------------------------------------------------------------
     def insert_run(self, row_values: dict[str, Any], tags: Sequence[str], project: str) -> Run:
+        values = dict(row_values)
+        kv_tags = values.pop(batch_rows.KV_TAGS, None)
+
         def work(s: Session) -> Run:
-            project_row = run_rows.ensure_project(s, project, row_values["updated_at"])
-            if s.get(RunRow, row_values["id"]) is not None:
-                raise AlreadyExists(f"a run with id {row_values['id']!r} already exists")
-            row = RunRow(project_id=project_row.id, **row_values)
+            project_row = run_rows.ensure_project(s, project, values["updated_at"])
+            if s.get(RunRow, values["id"]) is not None:
+                raise AlreadyExists(f"a run with id {values['id']!r} already exists")
+            row = RunRow(project_id=project_row.id, **values)
             s.add(row)
             s.flush()
             cursor = cursor_of(s)
             batch_rows.write_params(cursor, s.get_bind().dialect, row.id, row.config, replace=False)
             batch_rows.write_tags(cursor, s.get_bind().dialect, row.id, tags, replace=False)
-            run_rows.touch_project(s, project_row.id, row_values["updated_at"])
+            if kv_tags:
+                batch_rows.write_kv_tags(s, row.id, kv_tags)
+            run_rows.touch_project(s, project_row.id, values["updated_at"])
             return run_rows.load_runs(s, [row])[0]
 
         return self.db.retry_write(work)  # type: ignore[no-any-return]
@@ -110,7 +118,10 @@ class SqlStore:
         def work(s: Session) -> Run:
             row = run_rows.get_run_row(s, run_id, for_update=True)
             for name, value in fields.items():
-                setattr(row, name, value)
+                if name == batch_rows.KV_TAGS:
+                    batch_rows.write_kv_tags(s, run_id, value)
+                else:
+                    setattr(row, name, value)
             if metadata:
                 row.run_metadata = {**(row.run_metadata or {}), **metadata}
                 if "metric_defs" in metadata:
@@ -262,8 +273,8 @@ class SqlStore:
     # -- search ---------------------------------------------------------------------------
     def search(
         self,
-        project: str,
-        expr: str,
+        project: str | Sequence[str],
+        expr: str | Expr,
         order: Sequence[str],
         *,
         limit: int,
@@ -273,13 +284,17 @@ class SqlStore:
     ) -> tuple[list[Run], int]:
         from headway.store.sql.search import prepared_search
 
+        projects = (project,) if isinstance(project, str) else tuple(project)
         with self.db.read() as s:
-            project_id = self._project_ids.get(project)
-            if project_id is None:
-                # Projects are never renamed or removed, so the id can be remembered.
-                project_id = self._project_ids[project] = run_rows.find_project(s, project).id
+            names: dict[int, str] = {}
+            for name in projects:
+                project_id = self._project_ids.get(name)
+                if project_id is None:
+                    # Projects are never renamed or removed, so the id can be remembered.
+                    project_id = self._project_ids[name] = run_rows.find_project(s, name).id
+                names[project_id] = name
             page_query, count_query = prepared_search(
-                self.db.engine.dialect, project_id, expr, tuple(order), include_deleted
+                self.db.engine.dialect, tuple(names), expr, tuple(order), include_deleted
             )
             # One query for the page and the total (a window count before LIMIT).
             page = page_query.all(s, page_limit=limit, page_offset=offset)
@@ -288,7 +303,6 @@ class SqlStore:
             ids = [row[0] for row in page]
             rows = run_rows.run_rows_by_id(s, ids)
             ordered = [rows[i] for i in ids if i in rows]
-            names = {project_id: project}
             return run_rows.load_runs(s, ordered, columns=columns, project_names=names), total
 
     def iter_project_runs(self, project: str, batch: int = 500) -> Iterator[list[Run]]:

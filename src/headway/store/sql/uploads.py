@@ -25,6 +25,7 @@ from headway.store.sql.models_artifacts import (
     BlobUploadRow,
     UploadSessionRow,
 )
+from headway.store.sql.models_mlflow import MlflowFileRow
 
 
 class UploadRows:
@@ -173,6 +174,8 @@ class UploadRows:
             held = set(s.scalars(stmt))
             for digests in s.scalars(select(UploadSessionRow.digests)):
                 held.update(digests)
+            # Files MLflow clients wrote through the artifact proxy (store/sql/mlflow.py).
+            held.update(s.scalars(select(MlflowFileRow.digest).distinct()))
             return {d for d in held if d}
 
     def purge_deleted(self, deleted_before: datetime, now: datetime, *, dry_run: bool) -> int:
@@ -207,6 +210,9 @@ class UploadRows:
             )
             for digests in s.scalars(select(UploadSessionRow.digests)):
                 still.update(digests)
+            still.update(
+                s.scalars(select(MlflowFileRow.digest).where(MlflowFileRow.digest.in_(wanted)))
+            )
             chosen = [d for d in wanted if d not in still]
             for d in chosen:
                 s.merge(BlobTombstoneRow(digest=d, at=now))

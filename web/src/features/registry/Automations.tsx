@@ -26,6 +26,8 @@ export const AUTOMATION_EVENTS: [string, string][] = [
   ["tag_set", "a tag is set"],
   ["tag_removed", "a tag is removed"],
   ["description_changed", "the model card or a version's description is edited"],
+  ["model_renamed", "the model is renamed"],
+  ["version_deleted", "a version is deleted"],
 ];
 
 function message(e: unknown): string {

@@ -14,6 +14,8 @@ describe("registry events", () => {
     expect(describeEvent(event({ alias: "production", version: 2, previous_version: 3, details: { rollback: true } }))).toBe("production → v2 (was v3) · rollback");
     expect(describeEvent(event({ action: "version_created", version: 2, details: { artifact: "p/model:v1" } }))).toBe("version 2 registered from p/model:v1");
     expect(describeEvent(event({ action: "alias_protected", alias: "production", details: { role: "approver" } }))).toContain("role approver");
+    expect(describeEvent(event({ action: "model_renamed", details: { old: "risk", new: "risk-2027" } }))).toBe("renamed from risk to risk-2027");
+    expect(describeEvent(event({ action: "version_deleted", version: 3, details: { artifact: "p/model:v2" } }))).toBe("version 3 deleted (was p/model:v2)");
   });
 
   it("find where a rollback goes: before the alias's last move", () => {

@@ -17,6 +17,10 @@ export function describeEvent(e: RegistryEvent): string {
       return `${e.alias} protected: moving it requires the role ${formatValue(d.role)}`;
     case "alias_unprotected":
       return `${e.alias} no longer protected`;
+    case "model_renamed":
+      return `renamed from ${formatValue(d.old)} to ${formatValue(d.new)}`;
+    case "version_deleted":
+      return `version ${e.version} deleted${d.artifact ? ` (was ${String(d.artifact)})` : ""}`;
     case "description_changed":
       return e.version != null ? `description of v${e.version} edited` : "model card edited";
     case "tag_set":

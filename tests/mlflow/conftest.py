@@ -1,0 +1,64 @@
+"""The real ``mlflow`` client against a real ``headway server`` subprocess.
+
+Each test names the group of MLflow's API it covers with ``@pytest.mark.mlflow_group``;
+the end of the test run prints how many tests of each group passed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from e2e_support import ServerProcess, free_port
+
+_PASSED: Counter[str] = Counter()
+_RAN: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="session")
+def headway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = ServerProcess(tmp_path_factory.mktemp("mlflow-server"), free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tracking_uri(headway_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> str:
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", headway_server.url)
+    # A failing request must fail the test, not wait minutes in the client's retries.
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
+    mlflow.set_tracking_uri(headway_server.url)
+    mlflow.set_registry_uri(headway_server.url)
+    yield_uri = headway_server.url
+    return yield_uri
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    marker = item.get_closest_marker("mlflow_group")
+    if marker is None or report.when != "call":
+        return
+    group = str(marker.args[0])
+    _RAN[group] += 1
+    if report.passed:
+        _PASSED[group] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _RAN:
+        return
+    terminalreporter.section("MLflow client compatibility, tests passed per API group")
+    for group in sorted(_RAN):
+        terminalreporter.write_line(f"{group:<22} {_PASSED[group]:>3} / {_RAN[group]}")
