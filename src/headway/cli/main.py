@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from headway.cli import artifacts, data, gc, models, runs, serve, sync
+from headway.cli import artifacts, data, gc, importers, models, runs, serve, sync
 from headway.cli.options import close_backends
 from headway.errors import HeadwayError
 
@@ -32,6 +32,7 @@ cli.add_command(data.export)
 cli.add_command(artifacts.artifact)
 cli.add_command(models.model)
 cli.add_command(gc.gc)
+cli.add_command(importers.import_group)
 
 
 def main() -> None:

@@ -1,0 +1,178 @@
+"""Import speed: points per second of ``headway import wandb`` and ``headway import tensorboard``.
+
+    .venv/bin/python benchmarks/import_speed.py [--points 1000000] [--only wandb,tensorboard]
+
+Generates, once, a W&B offline run and a TensorBoard log of about ``--points`` scalar
+points with the real tools (``wandb.log`` under ``WANDB_MODE=offline``; TensorBoard's
+``EventFileWriter``) and caches them under ``benchmarks/.cache/import_speed/``. Each
+measurement then imports the source into a fresh embedded store (SQLite + a local
+folder, in a temporary directory) through the same code as the CLI, and prints points
+per second. It also times the tool's own reader alone (W&B's ``wandb-core`` printing
+the records; TensorBoard's event file loader), since that bounds the import.
+
+Shapes: W&B 20 metrics a row (``wandb.log`` of 20 keys per step); TensorBoard 10 tags a
+step, one ``simple_value`` each, as PyTorch's ``SummaryWriter.add_scalar`` writes them.
+Generating takes about a minute the first time (most of it in ``wandb.log``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+CACHE = BENCH_DIR / ".cache" / "import_speed"
+WANDB_KEYS = 20
+TB_TAGS = 10
+
+WANDB_SCRIPT = textwrap.dedent(
+    """
+    import math, sys, wandb
+    rows, keys = int(sys.argv[1]), int(sys.argv[2])
+    run = wandb.init(project="bench", name="import-speed",
+                     settings=wandb.Settings(x_disable_stats=True, console="off"))
+    for step in range(rows):
+        run.log({f"m{k}": math.sin(step * 0.001 + k) for k in range(keys)}, step=step)
+    run.finish()
+    """
+)
+
+
+def _cache_dir(kind: str, points: int) -> Path:
+    folder = CACHE / f"{kind}-{points}"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # The cache ignores itself, so generated data never shows up in `git status`.
+    (CACHE.parent / ".gitignore").write_text("*\n")
+    return folder
+
+
+def make_wandb(points: int) -> Path:
+    folder = _cache_dir("wandb", points)
+    if (folder / "done").exists():
+        return folder / "wandb"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rows = math.ceil(points / WANDB_KEYS)
+    env = {
+        **os.environ,
+        "WANDB_MODE": "offline",
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(folder),
+        "WANDB_CONFIG_DIR": str(folder / ".config"),
+        "WANDB_CACHE_DIR": str(folder / ".cache"),
+        "WANDB_DATA_DIR": str(folder / ".data"),
+    }
+    print(f"generating a W&B offline run: {rows:,} rows x {WANDB_KEYS} metrics …", flush=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", WANDB_SCRIPT, str(rows), str(WANDB_KEYS)],
+        cwd=folder,
+        env=env,
+        check=True,
+    )
+    print(f"  took {time.perf_counter() - started:.0f} s", flush=True)
+    (folder / "done").write_text("")
+    return folder / "wandb"
+
+
+def make_tensorboard(points: int) -> Path:
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    folder = _cache_dir("tensorboard", points)
+    if (folder / "done").exists():
+        return folder / "logs"
+    shutil.rmtree(folder, ignore_errors=True)
+    steps = math.ceil(points / TB_TAGS)
+    print(f"generating a TensorBoard log: {steps:,} steps x {TB_TAGS} tags …", flush=True)
+    started = time.perf_counter()
+    writer = EventFileWriter(str(folder / "logs" / "train"), max_queue_size=1000)
+    now = time.time()
+    for step in range(steps):
+        values = [
+            summary_pb2.Summary.Value(tag=f"m{k}", simple_value=math.sin(step * 0.001 + k))
+            for k in range(TB_TAGS)
+        ]
+        writer.add_event(
+            event_pb2.Event(
+                step=step, wall_time=now + step * 0.01, summary=summary_pb2.Summary(value=values)
+            )
+        )
+    writer.close()
+    print(f"  took {time.perf_counter() - started:.0f} s", flush=True)
+    (folder / "done").write_text("")
+    return folder / "logs"
+
+
+def reader_only_wandb(wandb_dir: Path) -> float:
+    from headway.importers.wandb import _core_path, _records
+
+    file = next(wandb_dir.glob("*/*.wandb"))
+    started = time.perf_counter()
+    with _records(_core_path(), file) as records:
+        for _ in records:
+            pass
+    return time.perf_counter() - started
+
+
+def reader_only_tensorboard(logdir: Path) -> float:
+    from tensorboard.backend.event_processing import event_file_loader
+
+    started = time.perf_counter()
+    for path in sorted(logdir.rglob("events.out.tfevents.*")):
+        for event in event_file_loader.LegacyEventFileLoader(str(path)).Load():
+            for _ in event.summary.value:
+                pass
+    return time.perf_counter() - started
+
+
+def import_once(kind: str, source: Path) -> tuple[int, float]:
+    from headway.backend.local import LocalBackend
+    from headway.importers.base import BaseImporter
+    from headway.importers.tensorboard import TensorBoardImporter
+    from headway.importers.wandb import WandbImporter
+    from headway.settings import Settings
+
+    importer: BaseImporter = WandbImporter() if kind == "wandb" else TensorBoardImporter()
+    with tempfile.TemporaryDirectory(prefix="headway-import-bench-") as store:
+        backend = LocalBackend(Settings.from_env(env={}, dir=store), migrate=True)
+        try:
+            started = time.perf_counter()
+            report = importer.import_runs(backend, importer.discover([source]))
+            elapsed = time.perf_counter() - started
+        finally:
+            backend.close()
+    if report.failed:
+        raise SystemExit(report.text())
+    return sum(o.points for o in report.outcomes), elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--only", default="wandb,tensorboard")
+    args = parser.parse_args()
+    kinds = [k.strip() for k in args.only.split(",") if k.strip()]
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    for kind in kinds:
+        source = make_wandb(args.points) if kind == "wandb" else make_tensorboard(args.points)
+        reader = reader_only_wandb(source) if kind == "wandb" else reader_only_tensorboard(source)
+        points, elapsed = import_once(kind, source)
+        print(
+            f"{kind:<12} {points:>10,} points  import {elapsed:6.1f} s = "
+            f"{points / elapsed:>9,.0f} points/s   (the tool's reader alone: {reader:5.1f} s = "
+            f"{points / reader:>9,.0f} points/s)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
