@@ -62,6 +62,7 @@ export function Overview(props: { run: Run; files: string[]; onSaved: (run: Run)
         <Message kind="error" title="The run ended with an error">{run.error}</Message>
       ) : null}
       <TagsEditor run={run} onSaved={props.onSaved} />
+      <KeyValueTags tags={run.kv_tags ?? {}} />
       <NotesEditor run={run} onSaved={props.onSaved} />
       <div class="two-columns">
         <section>
@@ -129,6 +130,31 @@ function TagsEditor(props: { run: Run; onSaved: (run: Run) => void }) {
         </form>
       </div>
       {error ? <Message kind="error" title="The tags were not saved">{error}</Message> : null}
+    </section>
+  );
+}
+
+// Key -> value tags, as MLflow clients and importers write them (searchable as tag.<key>).
+// Tags the tools set themselves (mlflow.*) come after the user's own.
+export function KeyValueTags(props: { tags: Record<string, string> }) {
+  const entries = Object.entries(props.tags).sort(([a], [b]) => {
+    const system = Number(a.startsWith("mlflow.")) - Number(b.startsWith("mlflow."));
+    return system || a.localeCompare(b);
+  });
+  if (!entries.length) return null;
+  return (
+    <section class="kv-tags">
+      <h2>Key-value tags</h2>
+      <table class="kv-table">
+        <tbody>
+          {entries.map(([key, value]) => (
+            <tr key={key}>
+              <th scope="row"><code>{key}</code></th>
+              <td>{value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }
