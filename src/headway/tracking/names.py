@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -76,3 +77,13 @@ def new_run_id() -> str:
 
 def new_run_name() -> str:
     return f"{secrets.choice(_ADJECTIVES)}-{secrets.choice(_NOUNS)}-{secrets.randbelow(1000):03d}"
+
+
+_NOT_PROJECT_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def project_name_like(text: str) -> str:
+    """A valid project name close to ``text`` (an MLflow experiment name, a folder):
+    ``/Shared/Essay scoring`` -> ``Shared-Essay-scoring``. Callers add a suffix if taken."""
+    base = _NOT_PROJECT_CHARS.sub("-", text).strip("-._")[:120] or "experiment"
+    return base if base[0].isalnum() else f"e-{base}"[:120]

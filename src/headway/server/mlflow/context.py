@@ -7,7 +7,6 @@ is named after the experiment (made a valid project name when it is not one alre
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 
@@ -24,10 +23,9 @@ from headway.store.sql.mlflow import (
     MlflowRows,
 )
 from headway.store.sql.store import SqlStore
+from headway.tracking.names import project_name_like
 from headway.tracking.service import now_utc
-from headway.tracking.validation import PROJECT_NAME
 
-_NOT_PROJECT_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_EXPERIMENT_NAME = 500
 
 
@@ -107,9 +105,7 @@ class Mlflow:
 
     def new_project_name(self, experiment_name: str) -> str:
         """A free, valid project name for a new experiment: the name itself when it can be."""
-        base = _NOT_PROJECT_CHARS.sub("-", experiment_name).strip("-._")[:120] or "experiment"
-        if not PROJECT_NAME.match(base):
-            base = f"e-{base}"[:120]
+        base = project_name_like(experiment_name)
         candidate, n = base, 1
         while self.rows.find_experiment(project=candidate) is not None or self._project_exists(
             candidate

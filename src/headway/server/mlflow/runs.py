@@ -9,7 +9,6 @@ Everything one request writes goes in one Headway batch, so it is applied atomic
 from __future__ import annotations
 
 import functools
-import math
 import posixpath
 import re
 import time
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from headway.entities import LogBatch, Run, RunCreate, RunState, RunUpdate, Series
-from headway.entities.config import flatten
+from headway.entities.config import flatten, param_text, param_value
 from headway.entities.metrics import APPEND_SEQ
 from headway.errors import Conflict, NotFound
 from headway.server.mlflow import files
@@ -68,37 +67,6 @@ _STATUS_IN = {"FINISHED": RunState.FINISHED, "FAILED": RunState.FAILED, "KILLED"
 
 
 # -- wire form ---------------------------------------------------------------------------
-
-
-def param_text(value: Any) -> str:
-    """How a config value reads as an MLflow param (params are strings)."""
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    import json
-
-    return json.dumps(value)
-
-
-def param_value(text: str) -> Any:
-    """A param's config value: a number or bool only when it prints back exactly as sent,
-    so ``lr = "0.01"`` is searchable as a number and still reads as ``"0.01"``."""
-    if text in ("True", "False"):
-        return text == "True"
-    try:
-        as_int_value = int(text)
-        if str(as_int_value) == text:
-            return as_int_value
-    except ValueError:
-        pass
-    try:
-        as_float = float(text)
-        if math.isfinite(as_float) and str(as_float) == text:
-            return as_float
-    except ValueError:
-        pass
-    return text
 
 
 def run_info(m: Mlflow, run: Run) -> dict[str, Any]:
