@@ -256,6 +256,8 @@ def test_mlflow_data_is_headway_data_and_back(headway_server: object) -> None:
         assert headway_run.name == "from-mlflow"
         assert headway_run.config == {"C": 1.0}
         assert headway_run.metrics["val_acc"]["last"] == 0.8
+        # log_model re-sends the metric tagged with the model id: no second point.
+        assert headway_run.metrics["val_acc"]["count"] == 1
         outputs = backend.artifacts.run_artifacts(run.info.run_id)["outputs"]
         kinds = {v.type for v in outputs}
         assert {"model", "run-files"} <= kinds

@@ -20,7 +20,7 @@ import numpy as np
 from headway.entities import LogBatch, Run, RunCreate, RunState, RunUpdate, Series
 from headway.entities.config import flatten, param_text, param_value
 from headway.entities.metrics import APPEND_SEQ
-from headway.errors import Conflict, NotFound
+from headway.errors import Conflict, InvalidArgument, NotFound
 from headway.server.mlflow import files
 from headway.server.mlflow import search_syntax as search
 from headway.server.mlflow.context import Mlflow
@@ -318,6 +318,41 @@ def _tags(items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return out
 
 
+def _without_copies(
+    m: Mlflow, run: Run, metrics: Sequence[Mapping[str, Any]]
+) -> Sequence[Mapping[str, Any]]:
+    """Drop points identical to stored ones (key, step, timestamp, value).
+
+    ``log_model`` in MLflow 3 re-sends the run's metrics of the model's step tagged with the
+    model's id; MLflow's metrics table keys on the whole point, so the copy vanishes
+    there, and it must not become a second, "last" point here either.
+    """
+    linked = [item for item in metrics if item.get("model_id")]
+    if not linked:
+        return metrics
+    keys = sorted({str(item.get("key")) for item in linked})
+    history = m.backend.get_history(run.id, keys)
+    stored = {
+        (key, int(step), round(float(t) * 1000), float(v))
+        for key, s in history.items()
+        for step, t, v in zip(s.steps.tolist(), s.times.tolist(), s.values.tolist(), strict=True)
+    }
+
+    def is_copy(item: Mapping[str, Any]) -> bool:
+        try:
+            point = (
+                str(item.get("key")),
+                as_int(item.get("step", 0) or 0, "step"),
+                as_int(item.get("timestamp"), "timestamp"),
+                as_double(item.get("value"), "value"),
+            )
+        except InvalidArgument:  # a malformed point is reported by _metric_series
+            return False
+        return point in stored
+
+    return [item for item in metrics if not (item.get("model_id") and is_copy(item))]
+
+
 def _apply(
     m: Mlflow,
     run: Run,
@@ -326,7 +361,7 @@ def _apply(
     params: Sequence[Mapping[str, Any]] = (),
     tags: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    series = _metric_series(metrics)
+    series = _metric_series(_without_copies(m, run, metrics))
     config = _params(run, params)
     kv = _tags(tags)
     update = None
