@@ -86,6 +86,63 @@ def test_large_file_is_streamed_past_the_request_cap(tmp_path: Path) -> None:
 
 
 @pytest.mark.mlflow_group("artifacts")
+def test_multipart_upload_in_parallel_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client's own switch and sizes, made small: 5 MiB in 1 MiB parts.
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(1 << 20))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(1 << 20))
+    data = os.urandom(5 * (1 << 20) + 123)
+    src = tmp_path / "weights.bin"
+    src.write_bytes(data)
+    import requests
+
+    parts: list[str] = []
+    real_put = requests.put
+
+    def spy(url: str, *args: object, **kwargs: object) -> object:
+        parts.append(url)
+        return real_put(url, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(requests, "put", spy)
+    mlflow.set_experiment(_name("mpu"))
+    with mlflow.start_run() as run:
+        mlflow.log_artifact(str(src), artifact_path="ckpt")
+    assert len(parts) == 6 and all("/mpu/part/" in u for u in parts)
+    back = mlflow.artifacts.download_artifacts(
+        f"runs:/{run.info.run_id}/ckpt/weights.bin", dst_path=str(tmp_path / "dl")
+    )
+    assert Path(back).read_bytes() == data
+    files = MlflowClient().list_artifacts(run.info.run_id, "ckpt")
+    assert [(f.path, f.file_size) for f in files] == [("ckpt/weights.bin", len(data))]
+
+
+@pytest.mark.mlflow_group("artifacts")
+def test_multipart_part_with_a_wrong_etag_is_refused(headway_server: object) -> None:
+    import httpx
+
+    url = headway_server.url  # type: ignore[attr-defined]
+    base = f"{url}/api/2.0/mlflow-artifacts/mpu"
+    created = httpx.post(f"{base}/create/0/x", json={"path": "/tmp/f.bin", "num_parts": 2}).json()
+    first, second = (c["url"] for c in created["credentials"])
+    etag = httpx.put(first, content=b"a" * 10).headers["ETag"]
+    httpx.put(second, content=b"b" * 10)
+    done = httpx.post(
+        f"{base}/complete/0/x",
+        json={
+            "path": "/tmp/f.bin",
+            "upload_id": created["upload_id"],
+            "parts": [{"part_number": 1, "etag": etag}, {"part_number": 2, "etag": "bogus"}],
+        },
+    )
+    assert done.status_code == 400
+    assert done.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "ETag" in done.json()["message"]
+    httpx.post(f"{base}/abort/0/x", json={"path": "/tmp/f.bin", "upload_id": created["upload_id"]})
+
+
+@pytest.mark.mlflow_group("artifacts")
 def test_missing_artifact_is_an_error(tmp_path: Path) -> None:
     mlflow.set_experiment(_name("miss"))
     with mlflow.start_run() as run:

@@ -99,7 +99,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
     app.add_middleware(
         RequestBodyMiddleware,
         max_bytes=settings.max_request_bytes,
-        streamed=(f"{mlflow_routes.ARTIFACTS}/artifacts/",),
+        streamed=(f"{mlflow_routes.ARTIFACTS}/artifacts/", f"{mlflow_routes.ARTIFACTS}/mpu/part/"),
     )
     # History answers are large JSON and compress several-fold.
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)

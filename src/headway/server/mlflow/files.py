@@ -279,22 +279,14 @@ async def delete(m: Mlflow, request: Request, user: str) -> Response:
     return JSONResponse({})
 
 
-async def multipart_unsupported(m: Mlflow, request: Request, user: str) -> Response:
-    # The client falls back to one streamed PUT on exactly this message.
-    raise MlflowError(
-        "NOT_IMPLEMENTED",
-        "Multipart upload is not supported for the current artifact repository: "
-        "send the file in one request (Headway streams it to storage)",
-        501,
-    )
-
-
 async def server_info(m: Mlflow, request: Request, user: str) -> Response:
     return JSONResponse(
         {
             "store_type": "headway",
             "workspaces_enabled": False,
-            "multipart_uploads_enabled": False,
+            # Files of 500 MiB and more then go in parts (mlflow's own threshold), in
+            # parallel, each to this server (multipart.py).
+            "multipart_uploads_enabled": True,
             "multipart_downloads_enabled": False,
         }
     )

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from headway.server.mlflow import experiments, files, logged_models, registry, runs
+from headway.server.mlflow import experiments, files, logged_models, multipart, registry, runs
 from headway.server.mlflow.context import Mlflow
 from headway.server.mlflow.errors import MlflowError, error_response
 from headway.server.mlflow.wire import Fields
@@ -160,10 +160,15 @@ def mlflow_routes(m: Mlflow) -> list[BaseRoute]:
         Route(f"{ARTIFACTS}/artifacts/{{path:path}}", _raw(m, files.put), methods=["PUT"]),
         Route(f"{ARTIFACTS}/artifacts/{{path:path}}", _raw(m, files.delete), methods=["DELETE"]),
         Route(
-            f"{ARTIFACTS}/mpu/{{action}}/{{path:path}}",
-            _raw(m, files.multipart_unsupported),
-            methods=["POST"],
+            f"{ARTIFACTS}/mpu/part/{{upload_id}}/{{number}}",
+            _raw(m, multipart.put_part),
+            methods=["PUT"],
         ),
+        Route(f"{ARTIFACTS}/mpu/create/{{path:path}}", _raw(m, multipart.create), methods=["POST"]),
+        Route(
+            f"{ARTIFACTS}/mpu/complete/{{path:path}}", _raw(m, multipart.complete), methods=["POST"]
+        ),
+        Route(f"{ARTIFACTS}/mpu/abort/{{path:path}}", _raw(m, multipart.abort), methods=["POST"]),
         Route("/api/3.0/mlflow/server-info", _raw(m, files.server_info), methods=["GET"]),
         Route(
             f"{API}/{{rest:path}}",
