@@ -244,6 +244,17 @@ def test_register_alias_load_by_alias() -> None:
         client.set_registered_model_alias(name, "latest", "1")
     client.delete_registered_model_alias(name, "champion")
     assert client.get_registered_model(name).aliases == {}
+    # Deprecated stages still work, as the aliases of the same name.
+    client.transition_model_version_stage(name, "1", "Production")
+    assert client.get_model_version(name, "1").current_stage == "Production"
+    assert client.get_registered_model(name).aliases == {"production": "1"}
+    latest = client.get_latest_versions(name, stages=["Production"])
+    assert [v.version for v in latest] == ["1"]
+    assert (
+        mlflow.sklearn.load_model(f"models:/{name}/Production").predict(x) == clf.predict(x)
+    ).all()
+    client.transition_model_version_stage(name, "1", "None")
+    assert client.get_model_version(name, "1").current_stage == "None"
 
 
 @pytest.mark.mlflow_group("registry")

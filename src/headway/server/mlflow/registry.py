@@ -392,6 +392,28 @@ def delete_version_tag(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
     return {}
 
 
+def transition_stage(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
+    """Deprecated stages, kept working through aliases: ``Production`` moves the alias
+    ``production`` to this version; ``None`` takes the stage aliases off it."""
+    name = f.text("name", required=True)
+    version = _version_number(f)
+    current = _get_version(m, name, version, user)
+    stage = f.text("stage", required=True)
+    registry = m.registry(user)
+    wanted = stage.lower()
+    if wanted not in (*_STAGES, "none"):
+        raise invalid(
+            f"Invalid Model Version stage: {stage}. "
+            "Value must be one of None, Staging, Production, Archived."
+        )
+    for alias in _STAGES:
+        if alias in current.aliases and alias != wanted:
+            registry.remove_alias(name, alias)
+    if wanted in _STAGES:
+        registry.set_alias(name, wanted, version)
+    return {"model_version": version_json(registry.get_version(name, version))}
+
+
 def _version_value(v: ModelVersion, kind: search.Kind, key: str) -> object:
     if kind == "tag":
         return _visible(v.tags).get(key)
@@ -456,6 +478,7 @@ ROUTES = [
     ("DELETE", "model-versions/delete", delete_version),
     ("GET", "model-versions/search", search_versions),
     ("GET", "model-versions/get-download-uri", download_uri),
+    ("POST", "model-versions/transition-stage", transition_stage),
     ("POST", "model-versions/set-tag", set_version_tag),
     ("DELETE", "model-versions/delete-tag", delete_version_tag),
 ]
