@@ -9,7 +9,7 @@ from headway.errors import AlreadyExists
 from headway.server.mlflow import search_syntax as search
 from headway.server.mlflow.context import MAX_EXPERIMENT_NAME, Mlflow
 from headway.server.mlflow.errors import MlflowError, already_exists, does_not_exist, invalid
-from headway.server.mlflow.wire import Fields, key_values, millis
+from headway.server.mlflow.wire import Fields, key_values, millis, page_of, paging
 from headway.store.sql.mlflow import Experiment
 from headway.tracking.service import now_utc
 
@@ -106,18 +106,12 @@ def _value(e: Experiment, kind: search.Kind, key: str) -> object:
 
 
 def search_experiments(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
-    max_results = f.integer("max_results", default=1000)
-    if not 1 <= max_results <= MAX_SEARCH_RESULTS:
-        raise invalid(
-            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be "
-            f"at most {MAX_SEARCH_RESULTS}, but got value {max_results}"
-        )
+    max_results, offset = paging(f, cap=MAX_SEARCH_RESULTS, default=1000)
     view = view_type(f, "view_type")
     clauses = search.parse_filter(f.text("filter"), "experiments")
     order = search.full_order(
         "experiments", search.parse_order_by(f.strings("order_by"), "experiments")
     )
-    offset = search.decode_page_token(f.text("page_token"))
     m.sync()
     found = [
         e
@@ -126,11 +120,8 @@ def search_experiments(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
         and search.matches(clauses, functools.partial(_value, e))
     ]
     ordered = search.sort_items(found, order, _value)
-    page = ordered[offset : offset + max_results]
-    out: dict[str, Any] = {"experiments": [experiment_json(e) for e in page]}
-    if offset + max_results < len(ordered):
-        out["next_page_token"] = search.encode_page_token(offset + max_results)
-    return out
+    page = [experiment_json(e) for e in ordered[offset : offset + max_results]]
+    return page_of("experiments", page, offset, max_results, len(ordered))
 
 
 def update(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:

@@ -15,12 +15,13 @@ from headway.server.mlflow import search_syntax as search
 from headway.server.mlflow.context import Mlflow
 from headway.server.mlflow.errors import does_not_exist, invalid
 from headway.server.mlflow.files import commit_tree, model_root
-from headway.server.mlflow.wire import Fields, key_values, millis, missing
+from headway.server.mlflow.wire import Fields, key_values, millis, missing, page_of, paging
 from headway.store.sql.mlflow import LoggedModel
 from headway.tracking.service import now_utc
 
 _STATUSES = ("LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED")
 MODEL_TYPE = "model"
+MAX_SEARCH_RESULTS = 10_000
 
 
 def model_json(m: Mlflow, lm: LoggedModel) -> dict[str, Any]:
@@ -169,19 +170,15 @@ def search_models(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
     experiments = [m.experiment(i).id for i in ids]
     clauses = search.parse_filter(f.text("filter"), "logged_models")
     order = search.parse_logged_model_order(f.objects("order_by"))
-    max_results = f.integer("max_results", default=50)
-    offset = search.decode_page_token(f.text("page_token"))
+    max_results, offset = paging(f, cap=MAX_SEARCH_RESULTS, default=50)
     found = [
         lm
         for lm in m.rows.list_logged_models(experiments)
         if search.matches(clauses, functools.partial(_value, lm))
     ]
     ordered = search.sort_items(found, search.full_order("logged_models", order), _value)
-    page = ordered[offset : offset + max_results]
-    out: dict[str, Any] = {"models": [model_json(m, lm) for lm in page]}
-    if offset + max_results < len(ordered):
-        out["next_page_token"] = search.encode_page_token(offset + max_results)
-    return out
+    page = [model_json(m, lm) for lm in ordered[offset : offset + max_results]]
+    return page_of("models", page, offset, max_results, len(ordered))
 
 
 def ready_artifact(m: Mlflow, model_id: str, user: str) -> tuple[str, LoggedModel]:

@@ -26,7 +26,7 @@ from headway.server.mlflow.files import (
 )
 from headway.server.mlflow.logged_models import MODEL_TYPE, artifact_name, ready_artifact
 from headway.server.mlflow.runs import get_run_or_404
-from headway.server.mlflow.wire import Fields, key_values, millis
+from headway.server.mlflow.wire import Fields, key_values, millis, page_of, paging
 
 #: Version tags Headway keeps for MLflow's ``source`` and ``model_id``; not shown as tags.
 SOURCE_TAG = "headway.mlflow.source"
@@ -156,17 +156,8 @@ def _model_value(rm: RegisteredModel, kind: search.Kind, key: str) -> object:
     }.get(key)
 
 
-def _page(f: Fields, cap: int, default: int) -> tuple[int, int]:
-    max_results = f.integer("max_results", default=default)
-    if not 1 <= max_results <= cap:
-        raise invalid(
-            f"Invalid value for max_results. It must be at most {cap}, but got {max_results}"
-        )
-    return max_results, search.decode_page_token(f.text("page_token"))
-
-
 def search_models(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
-    max_results, offset = _page(f, MAX_MODEL_RESULTS, 100)
+    max_results, offset = paging(f, cap=MAX_MODEL_RESULTS, default=100)
     clauses = search.parse_filter(f.text("filter"), "registered_models")
     order = search.full_order(
         "registered_models", search.parse_order_by(f.strings("order_by"), "registered_models")
@@ -177,11 +168,8 @@ def search_models(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
         if search.matches(clauses, functools.partial(_model_value, rm))
     ]
     ordered = search.sort_items(found, order, _model_value)
-    page = ordered[offset : offset + max_results]
-    out: dict[str, Any] = {"registered_models": [model_json(m, rm, user) for rm in page]}
-    if offset + max_results < len(ordered):
-        out["next_page_token"] = search.encode_page_token(offset + max_results)
-    return out
+    page = [model_json(m, rm, user) for rm in ordered[offset : offset + max_results]]
+    return page_of("registered_models", page, offset, max_results, len(ordered))
 
 
 def latest_versions(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
@@ -429,7 +417,7 @@ def _version_value(v: ModelVersion, kind: search.Kind, key: str) -> object:
 
 
 def search_versions(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
-    max_results, offset = _page(f, MAX_VERSION_RESULTS, 10_000)
+    max_results, offset = paging(f, cap=MAX_VERSION_RESULTS, default=10_000)
     clauses = search.parse_filter(f.text("filter"), "model_versions")
     order = search.full_order(
         "model_versions", search.parse_order_by(f.strings("order_by"), "model_versions")
@@ -451,11 +439,8 @@ def search_versions(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
             v for v in versions if search.matches(clauses, functools.partial(_version_value, v))
         )
     ordered = search.sort_items(found, order, _version_value)
-    page = ordered[offset : offset + max_results]
-    out: dict[str, Any] = {"model_versions": [version_json(v) for v in page]}
-    if offset + max_results < len(ordered):
-        out["next_page_token"] = search.encode_page_token(offset + max_results)
-    return out
+    page = [version_json(v) for v in ordered[offset : offset + max_results]]
+    return page_of("model_versions", page, offset, max_results, len(ordered))
 
 
 ROUTES = [

@@ -36,6 +36,8 @@ from headway.server.mlflow.wire import (
     key_values,
     millis,
     missing,
+    page_of,
+    paging,
 )
 from headway.store.sql.mlflow import RunInput
 from headway.tracking.validation import RUN_ID
@@ -477,16 +479,10 @@ def metric_history(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
 
 
 def search_runs(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
-    max_results = f.integer("max_results", default=1000)
-    if not 1 <= max_results <= MAX_SEARCH_RESULTS:
-        raise invalid(
-            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be "
-            f"at most {MAX_SEARCH_RESULTS}, but got value {max_results}"
-        )
+    max_results, offset = paging(f, cap=MAX_SEARCH_RESULTS, default=1000)
     view = view_type(f, "run_view_type")
     clauses = search.parse_filter(f.text("filter"), "runs")
     order = search.parse_order_by(f.strings("order_by"), "runs")
-    offset = search.decode_page_token(f.text("page_token"))
     ids = f.strings("experiment_ids")
     if not ids:
         return {}
@@ -495,10 +491,8 @@ def search_runs(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
     order_terms = search.order_to_headway(order)
     runs, total = _search(m, projects, expr, order_terms, view, leftover, offset, max_results)
     inputs = m.rows.inputs_of([r.id for r in runs])
-    out: dict[str, Any] = {"runs": [run_json(m, r, inputs.get(r.id, [])) for r in runs]}
-    if offset + max_results < total:
-        out["next_page_token"] = search.encode_page_token(offset + max_results)
-    return out
+    page = [run_json(m, r, inputs.get(r.id, [])) for r in runs]
+    return page_of("runs", page, offset, max_results, total)
 
 
 def _search(

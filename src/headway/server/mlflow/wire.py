@@ -9,11 +9,12 @@ same way and names a missing or mistyped field the way MLflow does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from headway.errors import InvalidArgument
+from headway.server.mlflow.search_syntax import decode_page_token, encode_page_token
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -171,7 +172,22 @@ def as_double(value: Any, name: str) -> float:
     )
 
 
-def first_of(items: Iterable[str]) -> str | None:
-    for item in items:
-        return item
-    return None
+def paging(f: Fields, *, cap: int, default: int) -> tuple[int, int]:
+    """``max_results`` (1..cap) and the offset its ``page_token`` carries."""
+    max_results = f.integer("max_results", default=default)
+    if not 1 <= max_results <= cap:
+        raise InvalidArgument(
+            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be "
+            f"at most {cap}, but got value {max_results}"
+        )
+    return max_results, decode_page_token(f.text("page_token"))
+
+
+def page_of(
+    field: str, items: Sequence[dict[str, Any]], offset: int, max_results: int, total: int
+) -> dict[str, Any]:
+    """One page of results, with the token of the next one unless it is the last."""
+    out: dict[str, Any] = {field: list(items)}
+    if offset + max_results < total:
+        out["next_page_token"] = encode_page_token(offset + max_results)
+    return out

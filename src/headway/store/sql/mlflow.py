@@ -102,6 +102,17 @@ def _logged_model(row: MlflowLoggedModelRow) -> LoggedModel:
     )
 
 
+def _merged(old: Mapping[str, str] | None, changes: Mapping[str, str | None]) -> dict[str, str]:
+    """Tags after ``changes``; a ``None`` value deletes its key."""
+    merged = dict(old or {})
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
 class MlflowRows:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -243,13 +254,7 @@ class MlflowRows:
                     raise AlreadyExists(f"Experiment '{name}' already exists.")
                 row.name = name
             if tags:
-                merged = dict(row.tags or {})
-                for key, value in tags.items():
-                    if value is None:
-                        merged.pop(key, None)
-                    else:
-                        merged[key] = value
-                row.tags = merged
+                row.tags = _merged(row.tags, tags)
             if deleted is not None:
                 row.deleted_at = now if deleted else None
             row.updated_at = now
@@ -319,13 +324,7 @@ class MlflowRows:
             if status is not None:
                 row.status = status
             if tags:
-                merged = dict(row.tags or {})
-                for key, value in tags.items():
-                    if value is None:
-                        merged.pop(key, None)
-                    else:
-                        merged[key] = value
-                row.tags = merged
+                row.tags = _merged(row.tags, tags)
             if params:
                 row.params = {**(row.params or {}), **params}
             if artifact is not None:
