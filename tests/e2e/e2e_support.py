@@ -23,17 +23,27 @@ def free_port() -> int:
 class ServerProcess:
     """A `headway server` that tests can stop and start again on the same port."""
 
-    def __init__(self, store: Path, port: int) -> None:
+    def __init__(
+        self,
+        store: Path,
+        port: int,
+        *,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.store = store
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.args = args
+        self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [HEADWAY, "server", "--port", str(self.port), "--dir", str(self.store)],
+            [HEADWAY, "server", "--port", str(self.port), "--dir", str(self.store), *self.args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=self.env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

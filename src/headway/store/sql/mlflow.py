@@ -355,11 +355,13 @@ class MlflowRows:
         with self.db.read() as s:
             stmt = select(MlflowFileRow).order_by(MlflowFileRow.path)
             if base:
-                # A range on the primary key rather than LIKE: paths may hold % and _.
-                stmt = stmt.where(MlflowFileRow.path >= base, MlflowFileRow.path < base + "\uffff")
+                # LIKE with % and _ escaped; SQLite's LIKE ignores case, so the prefix is
+                # checked again exactly below.
+                stmt = stmt.where(MlflowFileRow.path.startswith(base, autoescape=True))
             if limit is not None:
                 stmt = stmt.limit(limit)
-            return [StoredFile(r.path, r.digest, r.size) for r in s.scalars(stmt)]
+            rows = s.scalars(stmt)
+            return [StoredFile(r.path, r.digest, r.size) for r in rows if r.path.startswith(base)]
 
     def delete_files(self, paths: Sequence[str]) -> None:
         if paths:
