@@ -44,6 +44,7 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
     env = script_env(
         folder / "client",
         MLFLOW_TRACKING_URI=server.url,
+        MLFLOW_REGISTRY_URI=server.url,
         MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
     )
     done = run_script(SCRIPT, env, timeout=180)

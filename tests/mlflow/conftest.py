@@ -33,14 +33,16 @@ def headway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
 def tracking_uri(headway_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> str:
     import mlflow
 
+    # Set through monkeypatch so both are restored afterwards: mlflow.set_*_uri also
+    # writes them into the environment, where later tests' subprocesses would find them.
     monkeypatch.setenv("MLFLOW_TRACKING_URI", headway_server.url)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", headway_server.url)
     # A failing request must fail the test, not wait minutes in the client's retries.
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
     mlflow.set_tracking_uri(headway_server.url)
     mlflow.set_registry_uri(headway_server.url)
-    yield_uri = headway_server.url
-    return yield_uri
+    return headway_server.url
 
 
 @pytest.hookimpl(hookwrapper=True)

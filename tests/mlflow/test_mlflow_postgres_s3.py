@@ -43,6 +43,7 @@ def scaled_out(
     server = ServerProcess(tmp_path / "store", free_port(), env=env)
     server.start()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", server.url)
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     mlflow.set_tracking_uri(server.url)
     mlflow.set_registry_uri(server.url)
