@@ -375,7 +375,7 @@ def test_registry_card_edit_and_automations_as_a_named_user(store: Store, page: 
     page.get_by_role("link", name="Automations", exact=True).click()
     page.get_by_role("button", name="New automation…").click()
     form = page.get_by_role("form", name="New automation")
-    form.get_by_label("Name").fill("notify-ci")
+    form.get_by_label("Name", exact=True).fill("notify-ci")
     for event in ("version_created", "alias_set", "tag_set"):
         expect(form.get_by_role("checkbox", name=re.compile(f"^{event}"))).to_be_visible()
     form.get_by_role("checkbox", name=re.compile("^alias_set")).check()
