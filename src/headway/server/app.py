@@ -129,7 +129,8 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         # served by servers that own one: `headway server` and `headway ui`.
         mlflow = Mlflow(backend)
         mlflow.ensure_default()
-        app.router.routes.extend(mlflow_routes.mlflow_routes(mlflow))
+        # First: every MLflow request would otherwise be matched against all native routes.
+        app.router.routes[0:0] = mlflow_routes.mlflow_routes(mlflow)
     _mount_ui(app)
     return app
 

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from headway.entities import Run
 from headway.entities.artifacts import ArtifactCommit, ManifestEntry
 from headway.errors import NotFound
 from headway.server.mlflow.context import Mlflow
@@ -204,9 +205,8 @@ def commit_tree(
     return version.name, version.version
 
 
-def snapshot_run(m: Mlflow, run_id: str, user: str) -> None:
+def snapshot_run(m: Mlflow, run: Run, user: str) -> None:
     """Make the run's files (if any) an artifact version, an output of the run."""
-    run = m.backend.get_run(run_id)
     experiment_id = m.experiment_id_of(run.project)
     commit_tree(
         m,
@@ -220,13 +220,13 @@ def snapshot_run(m: Mlflow, run_id: str, user: str) -> None:
     )
 
 
-def _finished_run_of(m: Mlflow, path: str) -> str | None:
+def _finished_run_of(m: Mlflow, path: str) -> Run | None:
     parts = path.split("/")
     if len(parts) >= 3 and parts[2] == "artifacts" and parts[1] != "models":
         with contextlib.suppress(NotFound):
             run = m.backend.get_run(parts[1])
             if run.state.is_terminal:
-                return run.id
+                return run
     return None
 
 

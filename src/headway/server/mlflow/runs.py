@@ -40,6 +40,7 @@ from headway.server.mlflow.wire import (
     paging,
 )
 from headway.store.sql.mlflow import RunInput
+from headway.tracking.service import now_utc
 from headway.tracking.validation import RUN_ID
 
 MAX_METRICS_PER_BATCH = 1000
@@ -217,15 +218,17 @@ def update(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
     if status == "RUNNING" and run.state.is_terminal:
         run = m.backend.resume_run(run.id)
     elif status in _STATUS_IN:
-        finished_at = from_millis(end_time) if end_time is not None else None
-        if run.state is RunState.RUNNING:
-            m.backend.finish_run(run.id, _STATUS_IN[status])
-        elif run.state is not _STATUS_IN[status]:
-            m.backend.update_run(run.id, RunUpdate(state=_STATUS_IN[status]))
-        if finished_at is not None:
-            m.backend.update_run(run.id, RunUpdate(finished_at=finished_at))
-        files.snapshot_run(m, run.id, user)
-        run = m.backend.get_run(run.id)
+        # One write: the state and the end (the client's clock, as MLflow keeps it).
+        if end_time is not None:
+            finished_at = from_millis(end_time)
+        else:
+            finished_at = (
+                run.finished_at if run.state.is_terminal and run.finished_at else now_utc()
+            )
+        run = m.backend.update_run(
+            run.id, RunUpdate(state=_STATUS_IN[status], finished_at=finished_at)
+        )
+        files.snapshot_run(m, run, user)
     elif end_time is not None and run.state.is_terminal:
         run = m.backend.update_run(run.id, RunUpdate(finished_at=from_millis(end_time)))
     return {"run_info": run_info(m, run)}
