@@ -1,7 +1,7 @@
 """Headway vs MLflow, W&B and Aim: `make bench` runs this.
 
     .venv/bin/python benchmarks/run.py [--only headway,mlflow,wandb,aim,sqlite]
-                                       [--workloads w1,w2,w3,server,artifacts]
+                                       [--workloads w1,w2,w3,server,artifacts,mlflow-api]
                                        [--quick] [--scale]
 
 Each (workload, tool) runs in its own subprocess, in that tool's venv, executing a worker
@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import envs
+import mlflow_api
 import report
 import servers
 
@@ -40,7 +41,8 @@ WORK_ROOT = BENCH_DIR / ".work"
 RESULT_PREFIX = "BENCH_RESULT "
 
 ALL_TOOLS = ["headway", "mlflow", "wandb", "aim", "sqlite"]
-ALL_WORKLOADS = ["w1", "w2", "w3", "server", "artifacts"]
+# mlflow-api is benchmarks/mlflow_api.py: one mlflow client against both servers.
+ALL_WORKLOADS = ["w1", "w2", "w3", "server", "artifacts", "mlflow-api"]
 
 
 @dataclass(frozen=True)
@@ -717,7 +719,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.budget is not None:
         sizes = Sizes(**{**sizes.__dict__, "budget_s": args.budget})
     jobs = plan(args.workloads, args.only, sizes, args.scale)
-    if not jobs:
+    with_mlflow_api = "mlflow-api" in args.workloads and {"headway", "mlflow"} <= set(args.only)
+    if not jobs and not with_mlflow_api:
         _log("nothing to run for this --only / --workloads selection")
         return 1
 
@@ -784,6 +787,12 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             shutil.rmtree(work / "artifacts" / "source", ignore_errors=True)
+
+    if with_mlflow_api:
+        runs = mlflow_api.QUICK_RUNS if args.quick else mlflow_api.FULL_RUNS
+        doc["workloads"]["mlflow-api"] = rows = mlflow_api.run(work / "mlflow-api", runs)
+        print(f"\n=== mlflow-api: {mlflow_api.title(runs)} ===")
+        print(mlflow_api.render(rows), flush=True)
 
     results_path.write_text(json.dumps(doc, indent=2, default=str))
     if not args.keep_work:
