@@ -1,18 +1,23 @@
-"""Import speed: points per second of ``headway import wandb`` and ``headway import tensorboard``.
+"""Import speed: points per second of ``headway import wandb``, ``tensorboard`` and ``mlflow``.
 
-    .venv/bin/python benchmarks/import_speed.py [--points 1000000] [--only wandb,tensorboard]
+    .venv/bin/python benchmarks/import_speed.py [--points 1000000]
+        [--only wandb,tensorboard,mlflow]
 
-Generates, once, a W&B offline run and a TensorBoard log of about ``--points`` scalar
-points with the real tools (``wandb.log`` under ``WANDB_MODE=offline``; TensorBoard's
-``EventFileWriter``) and caches them under ``benchmarks/.cache/import_speed/``. Each
-measurement then imports the source into a fresh embedded store (SQLite + a local
-folder, in a temporary directory) through the same code as the CLI, and prints points
-per second. It also times the tool's own reader alone (W&B's ``wandb-core`` printing
-the records; TensorBoard's event file loader), since that bounds the import.
+Generates, once, a W&B offline run, a TensorBoard log and an MLflow SQLite store of about
+``--points`` scalar points with the real tools (``wandb.log`` under
+``WANDB_MODE=offline``; TensorBoard's ``EventFileWriter``; ``MlflowClient.log_batch``)
+and caches them under ``benchmarks/.cache/import_speed/``. Each measurement then imports
+the source into a fresh embedded store (SQLite + a local folder, in a temporary
+directory) through the same code as the CLI, and prints points per second. It also
+times the tool's own reader alone (W&B's ``wandb-core`` printing the records;
+TensorBoard's event file loader; MLflow's metric history pages), since that bounds the
+import.
 
 Shapes: W&B 20 metrics a row (``wandb.log`` of 20 keys per step); TensorBoard 10 tags a
-step, one ``simple_value`` each, as PyTorch's ``SummaryWriter.add_scalar`` writes them.
-Generating takes about a minute the first time (most of it in ``wandb.log``).
+step, one ``simple_value`` each, as PyTorch's ``SummaryWriter.add_scalar`` writes them;
+MLflow one run of 10 metrics, 100 steps of them per ``log_batch`` (its limit is 1000
+metrics a call). Generating takes a few minutes the first time (most of it in
+``wandb.log`` and MLflow's ``log_batch``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 CACHE = BENCH_DIR / ".cache" / "import_speed"
 WANDB_KEYS = 20
 TB_TAGS = 10
+MLFLOW_KEYS = 10
+KINDS = ("wandb", "tensorboard", "mlflow")
 
 WANDB_SCRIPT = textwrap.dedent(
     """
@@ -42,6 +49,27 @@ WANDB_SCRIPT = textwrap.dedent(
     for step in range(rows):
         run.log({f"m{k}": math.sin(step * 0.001 + k) for k in range(keys)}, step=step)
     run.finish()
+    """
+)
+
+
+MLFLOW_SCRIPT = textwrap.dedent(
+    """
+    import math, sys, time
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+    uri, artifacts, steps, keys = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("bench", artifact_location=artifacts)
+    run = client.create_run(experiment, run_name="import-speed").info.run_id
+    now = int(time.time() * 1000)
+    per_call = 1000 // keys
+    for start in range(0, steps, per_call):
+        client.log_batch(run, metrics=[
+            Metric(f"m{k}", math.sin(step * 0.001 + k), now + step * 10, step)
+            for step in range(start, min(steps, start + per_call)) for k in range(keys)
+        ])
+    client.set_terminated(run)
     """
 )
 
@@ -112,6 +140,48 @@ def make_tensorboard(points: int) -> Path:
     return folder / "logs"
 
 
+def make_mlflow(points: int) -> Path:
+    folder = _cache_dir("mlflow", points)
+    if (folder / "done").exists():
+        return folder / "mlflow.db"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    steps = math.ceil(points / MLFLOW_KEYS)
+    print(f"generating an MLflow SQLite store: {steps:,} steps x {MLFLOW_KEYS} metrics …")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MLFLOW_SCRIPT,
+            f"sqlite:///{folder / 'mlflow.db'}",
+            str(folder / "artifacts"),
+            str(steps),
+            str(MLFLOW_KEYS),
+        ],
+        cwd=folder,
+        env={**os.environ, "MLFLOW_TRACKING_URI": ""},
+        check=True,
+    )
+    print(f"  took {time.perf_counter() - started:.0f} s", flush=True)
+    (folder / "done").write_text("")
+    return folder / "mlflow.db"
+
+
+def reader_only_mlflow(db: Path) -> float:
+    """MLflow's reader alone: every metric's history, page by page, as the import reads it."""
+    from headway.importers.mlflow import MlflowImporter
+
+    importer = MlflowImporter(str(db))
+    sources = importer.discover()
+    started = time.perf_counter()
+    for source in sources:
+        for key in source.extra["run"].data.metrics:
+            for _ in importer._history(source.identity, key):
+                pass
+    return time.perf_counter() - started
+
+
 def reader_only_wandb(wandb_dir: Path) -> float:
     from headway.importers.wandb import _core_path, _records
 
@@ -137,16 +207,25 @@ def reader_only_tensorboard(logdir: Path) -> float:
 def import_once(kind: str, source: Path) -> tuple[int, float]:
     from headway.backend.local import LocalBackend
     from headway.importers.base import BaseImporter
+    from headway.importers.common import ImportReport
+    from headway.importers.mlflow import MlflowImporter
     from headway.importers.tensorboard import TensorBoardImporter
     from headway.importers.wandb import WandbImporter
     from headway.settings import Settings
 
-    importer: BaseImporter = WandbImporter() if kind == "wandb" else TensorBoardImporter()
     with tempfile.TemporaryDirectory(prefix="headway-import-bench-") as store:
         backend = LocalBackend(Settings.from_env(env={}, dir=store), migrate=True)
         try:
             started = time.perf_counter()
-            report = importer.import_runs(backend, importer.discover([source]))
+            report: ImportReport
+            if kind == "mlflow":  # as `headway import mlflow SOURCE` does
+                mlflow = MlflowImporter(str(source))
+                report = mlflow.import_all(backend, mlflow.discover())
+            else:
+                importer: BaseImporter = (
+                    WandbImporter() if kind == "wandb" else TensorBoardImporter()
+                )
+                report = importer.import_runs(backend, importer.discover([source]))
             elapsed = time.perf_counter() - started
         finally:
             backend.close()
@@ -158,13 +237,22 @@ def import_once(kind: str, source: Path) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=1_000_000)
-    parser.add_argument("--only", default="wandb,tensorboard")
+    parser.add_argument("--only", default=",".join(KINDS))
     args = parser.parse_args()
     kinds = [k.strip() for k in args.only.split(",") if k.strip()]
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        parser.error(f"unknown source {', '.join(sorted(unknown))}: choose from {KINDS}")
+    makers = {"wandb": make_wandb, "tensorboard": make_tensorboard, "mlflow": make_mlflow}
+    readers = {
+        "wandb": reader_only_wandb,
+        "tensorboard": reader_only_tensorboard,
+        "mlflow": reader_only_mlflow,
+    }
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for kind in kinds:
-        source = make_wandb(args.points) if kind == "wandb" else make_tensorboard(args.points)
-        reader = reader_only_wandb(source) if kind == "wandb" else reader_only_tensorboard(source)
+        source = makers[kind](args.points)
+        reader = readers[kind](source)
         points, elapsed = import_once(kind, source)
         print(
             f"{kind:<12} {points:>10,} points  import {elapsed:6.1f} s = "

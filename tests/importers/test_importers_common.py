@@ -14,6 +14,7 @@ import pytest
 
 from headway.backend.local import LocalBackend
 from headway.entities import LogBatch, RunState
+from headway.importers import sink as sink_module
 from headway.importers.common import (
     ImportOptions,
     ImportReport,
@@ -76,6 +77,32 @@ def test_batches_are_bounded_numbered_and_carry_attributes(backend: _Recording) 
     assert run.finished_at is not None and run.finished_at.timestamp() == 1.7e9 + 2499
     assert run.summary["best"] == 0.5 and run.metadata["imported_from"]["complete"] is True
     assert len(backend.get_history("imp-1", ["loss"])["loss"]) == 2500
+
+
+def test_points_in_bulk_cut_batches_where_single_points_do(tmp_path: Path) -> None:
+    """``RunSink.points`` (the MLflow importer's path) against ``point``: same batches."""
+    cuts = []
+    for bulk in (False, True):
+        settings = Settings.from_env(env={}, dir=str(tmp_path / str(bulk)))
+        recording = _Recording(settings, migrate=True)
+        recording.batches = []
+        sink = _sink(recording, batch_points=700)
+        sink.describe(parent_id="parent-1")
+        for key in ("a", "b", " bad"):
+            steps, times = list(range(1000)), [1.7e9 + i for i in range(1000)]
+            values = [float(i) for i in range(1000)]
+            if bulk:
+                sink.points(key, steps, times, values)
+            else:
+                for step, time, value in zip(steps, times, values, strict=True):
+                    sink.point(key, step, time, value)
+        sink.finish(RunState.FINISHED)
+        cuts.append([(b.seq, {k: len(s) for k, s in b.metrics.items()}) for b in recording.batches])
+        assert sink.outcome.skipped[("value", sink_module._bad_key(" bad"))] == 1000
+        assert recording.get_run("imp-1").parent_id == "parent-1"
+        recording.close()
+    assert cuts[0] == cuts[1]
+    assert [sum(sizes.values()) for _, sizes in cuts[0]] == [700, 700, 600]
 
 
 def test_bad_values_are_counted_not_fatal(backend: _Recording) -> None:

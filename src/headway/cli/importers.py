@@ -1,4 +1,4 @@
-"""``headway import wandb|tensorboard``: bring runs from other tools into Headway."""
+"""``headway import wandb|tensorboard|mlflow``: bring runs from other tools into Headway."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ progress_option = click.option(
 
 @click.group("import")
 def import_group() -> None:
-    """Import runs recorded by W&B or TensorBoard.
+    """Import runs recorded by W&B, TensorBoard or MLflow.
 
     Safe to repeat: each source run becomes one Headway run whose id is derived from
     the source, so a second import skips what is already there and an interrupted one
@@ -121,6 +121,54 @@ def import_tensorboard(
     from headway.importers.tensorboard import TensorBoardImporter
 
     _run(TensorBoardImporter(), logdirs, project, max_file_mb, progress, store_dir, db_url, url)
+
+
+@import_group.command("mlflow")
+@click.argument("source")
+@click.option(
+    "--project",
+    "-p",
+    help="Put every run in this project (default: one project per experiment, named like it).",
+)
+@progress_option
+@dir_option
+@db_option
+@url_option
+def import_mlflow(
+    source: str,
+    project: str | None,
+    progress: bool | None,
+    store_dir: Path | None,
+    db_url: str | None,
+    url: str | None,
+) -> None:
+    """Import an MLflow store: experiments, runs (params, tags, every metric point),
+    artifacts, logged models and the model registry (versions, aliases).
+
+    SOURCE is a tracking URI (http://host:5000, sqlite:///mlflow.db, postgresql://...),
+    an mlruns/ folder (MLflow's file store) or an mlflow.db file. It is read with the
+    mlflow package's own client; runs keep their MLflow ids, so importing again skips
+    what is already there. See docs/importers.md for what maps to what.
+
+    \b
+    Examples:
+      pip install 'headway[import-mlflow]'
+      headway import mlflow mlruns/
+      headway import mlflow mlflow.db --project legacy
+      headway import mlflow http://mlflow.internal:5000 --url http://tracking:8080
+    """
+    from headway.importers.mlflow import MlflowImporter
+
+    importer = MlflowImporter(source)
+    sources = importer.discover()  # a bad source fails before the store opens
+    backend = open_backend(build_settings(store_dir, db_url, url))
+    with progress_bar(importer.total_size, enabled=progress) as hook:
+        report = importer.import_all(
+            backend, sources, ImportOptions(project=project), progress=hook
+        )
+    click.echo(report.text())
+    if report.failed:
+        sys.exit(1)
 
 
 def _run(

@@ -56,6 +56,12 @@ class BaseImporter(abc.ABC):
         the driver records it as that run's failure.
         """
 
+    def run_id(self, source: SourceRun, project: str) -> str:
+        """The Headway run id of ``source`` imported into ``project``: by default a hash
+        of the source's identity and the project (see ``common.run_id_for``). Must be
+        the same on every import of the same source."""
+        return run_id_for(self.id_prefix, project, source.identity)
+
     def import_runs(
         self,
         backend: BaseBackend,
@@ -72,7 +78,7 @@ class BaseImporter(abc.ABC):
             project = v.project_name(
                 options.project or project_name(source.project or "", self.default_project)
             )
-            run_id = run_id_for(self.id_prefix, project, source.identity)
+            run_id = self.run_id(source, project)
             outcome = RunOutcome(source=source, project=project, run_id=run_id)
             report.outcomes.append(outcome)
             read = 0
@@ -85,6 +91,8 @@ class BaseImporter(abc.ABC):
 
             advance(0)  # shows which run is being read
             existing = _existing(backend, run_id)
+            if existing is not None:
+                outcome.project = project = existing.project  # e.g. imported without -p
             if existing is not None and existing.metadata.get(IMPORTED_FROM, {}).get("complete"):
                 outcome.status = "skipped"
                 if existing.deleted_at is not None:

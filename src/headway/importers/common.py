@@ -146,19 +146,27 @@ class RunOutcome:
     large_file_limit: int = 0
     #: (what, why) -> count of things left out, e.g. ("value", "text is not a metric").
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: Lines shown under the run in the report (e.g. the artifact versions it produced).
+    details: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ImportReport:
     tool: str
     outcomes: list[RunOutcome] = field(default_factory=list)
+    #: Lines about what is not a run (e.g. an MLflow model registry), after the runs.
+    sections: list[str] = field(default_factory=list)
+    #: Things outside any run that could not be imported, each "what: why".
+    errors: list[str] = field(default_factory=list)
+    #: (what, why) -> count of things outside any run left out (e.g. experiment tags).
+    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def runs(self, *statuses: str) -> list[RunOutcome]:
         return [o for o in self.outcomes if o.status in statuses]
 
     @property
     def failed(self) -> bool:
-        return bool(self.runs("failed"))
+        return bool(self.runs("failed") or self.errors)
 
     def text(self) -> str:
         """The summary printed at the end: counts, then what was skipped and why."""
@@ -176,6 +184,7 @@ class ImportReport:
             lines.append(f"  ({len(resumed)} of them finished an interrupted import)")
         for o in done:
             lines.append(f"  {o.source.path} -> {o.project}/{o.run_id} ({o.source.name})")
+            lines.extend(f"    {line}" for line in o.details)
             if o.artifact:
                 lines.append(
                     f"    {_count(o.large_files, 'file')} larger than "
@@ -189,7 +198,11 @@ class ImportReport:
         if failed:
             lines.append(f"{_count(len(failed), 'run')} failed:")
             lines.extend(f"  {o.source.path}: {o.reason}" for o in failed)
-        totals: Counter[tuple[str, str]] = Counter()
+        lines.extend(self.sections)
+        if self.errors:
+            lines.append(f"{_count(len(self.errors), 'error')} outside the runs:")
+            lines.extend(f"  {e}" for e in self.errors)
+        totals: Counter[tuple[str, str]] = Counter(self.skipped)
         for o in done:
             totals.update(o.skipped)
         for (what, why), n in sorted(totals.items()):

@@ -88,6 +88,7 @@ class RunSink:
         self._config: dict[str, Any] = {}
         self._attributes: dict[str, Any] = {}
         self._created_at: datetime | None = None
+        self._parent_id: str | None = None
         self._key_ok: dict[str, bool] = {}
         self._large: list[tuple[str, Path | bytes]] = []
         self._finished = False
@@ -116,6 +117,41 @@ class RunSink:
         self._pending_points += 1
         if self._pending_points >= self._max_points:
             self._flush()
+
+    def points(
+        self,
+        key: str,
+        steps: Sequence[int],
+        times: Sequence[float],
+        values: Sequence[float],
+    ) -> None:
+        """Many points of one metric at once: the same as calling :meth:`point` for each,
+        batches cut at the same places, without a Python call per point."""
+        total = len(steps)
+        start = 0
+        while start < total:
+            columns = self._points.get(key)
+            if columns is None:
+                columns = self._start_key(key)  # counts one value when the key is bad
+                if columns is None:
+                    self.skip("value", _bad_key(key), total - start - 1)
+                    return
+            end = min(total, start + self._max_points - self._pending_points)
+            before = len(columns.steps)
+            try:
+                columns.steps.extend(steps[start:end])
+            except OverflowError:  # a step beyond 64 bits: let point() sort them out
+                del columns.steps[before:]
+                for i in range(start, end):
+                    self.point(key, steps[i], times[i], values[i])
+                start = end
+                continue
+            columns.times.extend(times[start:end])
+            columns.values.extend(values[start:end])
+            self._pending_points += end - start
+            start = end
+            if self._pending_points >= self._max_points:
+                self._flush()
 
     def _start_key(self, key: str) -> _Columns | None:
         ok = self._key_ok.get(key)
@@ -187,9 +223,11 @@ class RunSink:
         job_type: str | None = None,
         created_at: float | None = None,
         metadata: Mapping[str, Any] | None = None,
+        parent_id: str | None = None,
     ) -> None:
         """Set run attributes. Before the first batch they go into the run's creation;
-        later, into the next batch as an update (``created_at`` only counts before)."""
+        later, into the next batch as an update (``created_at`` and ``parent_id`` only
+        count before)."""
         for attr, value, check in (
             ("name", name, v.run_name),
             ("group", group, v.run_name),
@@ -221,6 +259,11 @@ class RunSink:
             self._attributes["metadata"] = merged
         if created_at is not None and self._seq == 0 and math.isfinite(created_at):
             self._created_at = datetime.fromtimestamp(created_at, UTC)
+        if parent_id and self._seq == 0:
+            try:
+                self._parent_id = v.run_id(parent_id)
+            except InvalidArgument:
+                self.skip("parent run", "its id is not a valid Headway run id")
 
     def skip(self, what: str, why: str, count: int = 1) -> None:
         """Count something left out, for the report (``what`` is a singular noun)."""
@@ -230,6 +273,12 @@ class RunSink:
         """Report progress through the source."""
         if self._progress is not None and nbytes:
             self._progress(nbytes)
+
+    def flush(self) -> None:
+        """Send what is pending now, creating the run if it does not exist yet (e.g.
+        before logging an artifact that names the run as its producer). Call it at the
+        same place in the data on every import, so batches are cut where they were."""
+        self._flush(force=True)
 
     # -- the end ----------------------------------------------------------------------------
     def finish(
@@ -320,6 +369,7 @@ class RunSink:
                 job_type=attrs.get("job_type"),
                 metadata={IMPORTED_FROM: self._imported_from, **attrs.get("metadata", {})},
                 created_at=self._created_at,
+                parent_id=self._parent_id,
             )
         elif self._attributes:
             update = RunUpdate(**self._attributes)
