@@ -484,6 +484,20 @@ def test_into_a_headway_server_and_back_out_through_mlflow(
         )
     )
     assert (downloaded / "MLmodel").is_file()
+
+    # The run's files, committed as files-<run id>, list and download as in the source.
+    def tree(client: Any, root: Path) -> dict[str, bytes]:
+        folder = Path(client.download_artifacts(t["parent"], "", str(root)))
+        return {
+            str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        }
+
+    assert {f.path for f in headway.list_artifacts(t["parent"])} == {
+        f.path for f in source.list_artifacts(t["parent"])
+    }
+    original = tree(source, tmp_path / "s")
+    assert len(original) >= 2 and any("/" in path for path in original)  # nested folders
+    assert tree(headway, tmp_path / "h") == original
     http = HttpBackend(headway_url)
     try:
         files = http.artifacts.run_artifacts(t["parent"])["outputs"]

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from headway.entities import Run
 from headway.entities.artifacts import ArtifactCommit, ManifestEntry
-from headway.errors import NotFound
+from headway.errors import InvalidArgument, NotFound
 from headway.server.mlflow.context import Mlflow
 from headway.server.mlflow.errors import MlflowError, does_not_exist, invalid
 from headway.store.blobstore.digest import StreamHasher
@@ -96,18 +96,45 @@ def _headway_files(m: Mlflow, path: str) -> tuple[str, list[StoredFile]] | None:
     return root, files
 
 
+def _committed_run_files(m: Mlflow, path: str) -> list[StoredFile] | None:
+    """A run's files from its ``files-<run id>`` artifact version, for runs whose tree was
+    never written through this proxy (``headway import mlflow`` commits the version
+    directly); None when the path is not in such a run."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[2] != "artifacts" or parts[1] == "models":
+        return None
+    root = "/".join(parts[:3])
+    if m.rows.files_under(root, limit=1):
+        return None  # the proxy holds this run's tree
+    try:
+        run = m.backend.get_run(parts[1])
+        version = m.artifact_service.get_version(run.project, f"files-{run.id}", "latest")
+        entries = m.artifact_service.files(run.project, version.name, version.version)
+    except (NotFound, InvalidArgument):
+        return None
+    return [StoredFile(f"{root}/{e.path}", e.digest, e.size) for e in entries if e.digest]
+
+
 def find_file(m: Mlflow, path: str) -> StoredFile | None:
     headway = _headway_files(m, path)
     if headway is not None:
         return next((f for f in headway[1] if f.path == path), None)
-    return m.rows.get_file(path)
+    found = m.rows.get_file(path)
+    if found is None:
+        committed = _committed_run_files(m, path) or []
+        found = next((f for f in committed if f.path == path), None)
+    return found
 
 
 def files_under(m: Mlflow, path: str) -> list[StoredFile]:
     headway = _headway_files(m, path)
+    prefix = path.rstrip("/") + "/"
     if headway is not None:
-        return [f for f in headway[1] if f.path.startswith(path.rstrip("/") + "/")]
-    return m.rows.files_under(path)
+        return [f for f in headway[1] if f.path.startswith(prefix)]
+    found = m.rows.files_under(path)
+    if not found:
+        found = [f for f in _committed_run_files(m, path) or [] if f.path.startswith(prefix)]
+    return found
 
 
 def list_children(m: Mlflow, path: str) -> list[dict[str, Any]]:
