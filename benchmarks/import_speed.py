@@ -237,8 +237,11 @@ def import_once(kind: str, source: Path) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 points per source")
     parser.add_argument("--only", default=",".join(KINDS))
     args = parser.parse_args()
+    if args.quick:
+        args.points = min(args.points, 100_000)
     kinds = [k.strip() for k in args.only.split(",") if k.strip()]
     unknown = set(kinds) - set(KINDS)
     if unknown:
