@@ -31,8 +31,6 @@ def headway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
 
 @pytest.fixture
 def tracking_uri(headway_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> str:
-    import mlflow
-
     # Set through monkeypatch so both are restored afterwards: mlflow.set_*_uri also
     # writes them into the environment, where later tests' subprocesses would find them.
     monkeypatch.setenv("MLFLOW_TRACKING_URI", headway_server.url)
@@ -40,8 +38,15 @@ def tracking_uri(headway_server: ServerProcess, monkeypatch: pytest.MonkeyPatch)
     # A failing request must fail the test, not wait minutes in the client's retries.
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
-    mlflow.set_tracking_uri(headway_server.url)
-    mlflow.set_registry_uri(headway_server.url)
+    # MLflow keeps these in module globals too; reset through monkeypatch, so no later test
+    # (an importer test, another server) inherits this server or an experiment of it.
+    from mlflow.tracking import fluent
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    monkeypatch.setattr(tracking_utils, "_tracking_uri", None)
+    monkeypatch.setattr(registry_utils, "_registry_uri", None)
+    monkeypatch.setattr(fluent, "_active_experiment_id", None)
     return headway_server.url
 
 

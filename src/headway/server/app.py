@@ -128,7 +128,6 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         # MLflow's API needs the store itself (experiment ids, its file tree), so it is
         # served by servers that own one: `headway server` and `headway ui`.
         mlflow = Mlflow(backend)
-        mlflow.ensure_default()
         # First: every MLflow request would otherwise be matched against all native routes.
         app.router.routes[0:0] = mlflow_routes.mlflow_routes(mlflow)
     _mount_ui(app)

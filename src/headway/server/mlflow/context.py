@@ -34,6 +34,7 @@ class Mlflow:
     backend: LocalBackend
     _ids: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _default_ready: bool = False
 
     @property
     def store(self) -> SqlStore:
@@ -59,7 +60,13 @@ class Mlflow:
 
     # -- experiments -----------------------------------------------------------------------
     def ensure_default(self) -> None:
-        """Experiment 0 exists: scripts that name no experiment log there."""
+        """Experiment 0 exists: scripts that name no experiment log there.
+
+        Made when MLflow's API first needs it, not when the server starts, so a store
+        nobody points an MLflow client at has no empty ``Default`` project.
+        """
+        if self._default_ready:
+            return
         self.rows.sync_experiments(now_utc())
         if self.rows.find_experiment(name=DEFAULT_EXPERIMENT_NAME) is None:
             try:
@@ -73,9 +80,12 @@ class Mlflow:
                     now=now_utc(),
                     experiment_id=DEFAULT_EXPERIMENT_ID,
                 )
+        self._default_ready = True
 
     def sync(self) -> None:
-        """Projects created outside MLflow's API (the SDK, importers) become experiments."""
+        """Projects created outside MLflow's API (the SDK, importers) become experiments;
+        ``Default`` exists from the first MLflow request that lists or looks one up."""
+        self.ensure_default()
         self.rows.sync_experiments(now_utc())
 
     def _remember(self, experiments: list[Experiment]) -> None:
@@ -88,6 +98,8 @@ class Mlflow:
             experiment_id = int(str(raw_id))
         except ValueError:
             raise invalid(f"Invalid experiment ID: '{raw_id}'") from None
+        if experiment_id == DEFAULT_EXPERIMENT_ID:
+            self.ensure_default()
         try:
             return self.rows.get_experiment(experiment_id)
         except NotFound:
