@@ -19,7 +19,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from headway.backend.base import BaseBackend
@@ -41,7 +39,6 @@ from headway.errors import InvalidArgument, Unavailable
 from headway.importers import mlflow as importer_module
 from headway.importers.common import ImportOptions, ImportReport, MissingDependency
 from headway.importers.mlflow import MlflowImporter
-from headway.server.app import create_app
 from headway.settings import Settings
 
 SCRIPT = textwrap.dedent(
@@ -421,24 +418,6 @@ def test_a_file_store_through_the_cli(
         assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
     finally:
         backend.close()
-
-
-@pytest.fixture
-def headway_url(local_backend: LocalBackend, settings: Settings) -> Iterator[str]:
-    """A real ``headway server`` (uvicorn in a thread) over ``local_backend``."""
-    config = uvicorn.Config(
-        create_app(settings, local_backend), host="127.0.0.1", port=0, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_into_a_headway_server_and_back_out_through_mlflow(

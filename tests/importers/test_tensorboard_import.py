@@ -11,15 +11,11 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from google.protobuf import struct_pb2
 from PIL import Image
@@ -41,7 +37,6 @@ from headway.entities import LogBatch, RunState, SearchQuery
 from headway.errors import InvalidArgument
 from headway.importers.common import ImportOptions, MissingDependency
 from headway.importers.tensorboard import TensorBoardImporter
-from headway.server.app import create_app
 from headway.settings import Settings
 
 START = 1_700_000_000.0
@@ -457,33 +452,15 @@ def test_missing_tensorboard_names_the_extra(
         TensorBoardImporter().discover([logdir.root])
 
 
-@pytest.fixture
-def server_url(local_backend: LocalBackend, settings: Settings) -> Iterator[str]:
-    """A real ``headway server`` (uvicorn in a thread) over ``local_backend``."""
-    config = uvicorn.Config(
-        create_app(settings, local_backend), host="127.0.0.1", port=0, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
 def test_import_into_a_running_server(
-    logdir: Written, server_url: str, local_backend: LocalBackend
+    logdir: Written, headway_url: str, local_backend: LocalBackend
 ) -> None:
     result = CliRunner().invoke(
-        cli, ["import", "tensorboard", str(logdir.root), "--url", server_url, "-p", "remote"]
+        cli, ["import", "tensorboard", str(logdir.root), "--url", headway_url, "-p", "remote"]
     )
     close_backends()
     assert result.exit_code == 0, result.output
-    http = HttpBackend(server_url)
+    http = HttpBackend(headway_url)
     try:
         runs = {r.name: r.id for r in http.iter_runs(SearchQuery(project="remote"))}
         assert set(runs) == {"train", "train/eval", "val"}
