@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from headway.entities import Run, SearchQuery
 from headway.errors import AlreadyExists
 from headway.server.mlflow import search_syntax as search
 from headway.server.mlflow.context import MAX_EXPERIMENT_NAME, Mlflow
@@ -143,9 +144,10 @@ def delete(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
     if e.deleted_at is None:
         m.rows.update_experiment(e.id, deleted=True, now=now_utc())
         # As in MLflow, the experiment's runs go with it (and come back with a restore).
-        for run in m.store.iter_project_runs(e.project):
-            for r in run:
-                m.backend.delete_run(r.id)
+        # Ids first: deleting while paging through live runs would skip every other page.
+        ids = [r.id for page in m.store.iter_project_runs(e.project) for r in page]
+        for run_id in ids:
+            m.backend.delete_run(run_id)
     return {}
 
 
@@ -160,9 +162,7 @@ def restore(m: Mlflow, f: Fields, user: str) -> dict[str, Any]:
     return {}
 
 
-def _deleted_runs(m: Mlflow, project: str) -> list[Any]:
-    from headway.entities import SearchQuery
-
+def _deleted_runs(m: Mlflow, project: str) -> list[Run]:
     return [
         r
         for r in m.backend.iter_runs(SearchQuery(project=project, include_deleted=True, limit=500))
