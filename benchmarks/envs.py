@@ -29,9 +29,20 @@ PEER_SPECS: dict[str, list[list[str]]] = {
     "mlflow": [["mlflow"]],
     "wandb": [["wandb"]],
     "aim": [["aim"], ["aim<3.29"], ["aim<3.27"], ["aim<3.25"]],
+    # The monitoring benchmark's peers (benchmarks/monitoring_peers.py), pinned to the
+    # versions research/monitoring/METHODS.md describes; evidently 0.7 needs pandas < 3.
+    "monitoring": [
+        ["evidently==0.7.23", "nannyml==0.13.1", "fairlearn==0.15.0", "pandas<3", "pyarrow"]
+    ],
 }
 # The distribution whose version is reported for each tool.
-DIST_NAME = {"mlflow": "mlflow", "wandb": "wandb", "aim": "aim", "headway": "headway"}
+DIST_NAME = {
+    "mlflow": "mlflow",
+    "wandb": "wandb",
+    "aim": "aim",
+    "headway": "headway",
+    "monitoring": "evidently",
+}
 
 
 @dataclass

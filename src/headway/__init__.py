@@ -20,6 +20,7 @@ from headway.sdk import current as _current
 from headway.sdk.api import Api, ApiRun
 from headway.sdk.artifacts import Artifact, ArtifactVersion
 from headway.sdk.init import init
+from headway.sdk.monitoring import Monitor
 from headway.sdk.run import Run
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "Conflict",
     "HeadwayError",
     "InvalidArgument",
+    "Monitor",
     "NotFound",
     "Run",
     "__version__",

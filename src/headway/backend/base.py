@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from headway.backend.artifacts import BaseArtifacts, BaseRegistry
+from headway.backend.monitoring import BaseMonitoring
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -36,6 +37,8 @@ class BaseBackend(abc.ABC):
     artifacts: BaseArtifacts
     #: The model registry.
     registry: BaseRegistry
+    #: Monitors of models in production (see ``backend/monitoring.py``).
+    monitoring: BaseMonitoring
 
     #: The most metric points a run's writer puts in one batch for this backend. Batches
     #: are split at this size, so every batch fits the server's request cap and one

@@ -24,6 +24,7 @@ import httpx
 from headway.backend import codec, lifecycle_wire
 from headway.backend.base import BaseBackend
 from headway.backend.http_artifacts import USER_HEADER, HttpArtifacts, HttpRegistry
+from headway.backend.http_monitoring import HttpMonitoring
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -90,6 +91,7 @@ class HttpBackend(BaseBackend):
         self._plain = httpx.Client(timeout=max(timeout, 300.0), follow_redirects=True)
         self.artifacts = HttpArtifacts(self)
         self.registry = HttpRegistry(self)
+        self.monitoring = HttpMonitoring(self)
 
     def close(self) -> None:
         self._client.close()

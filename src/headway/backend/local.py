@@ -9,6 +9,7 @@ from typing import Any
 from headway.artifacts.service import ArtifactService, TransferLimits
 from headway.backend.base import BaseBackend
 from headway.backend.local_artifacts import LocalArtifacts, LocalRegistry
+from headway.backend.monitoring import LocalMonitoring
 from headway.delivery.secrets import SecretBox
 from headway.entities import (
     ConsoleLine,
@@ -23,6 +24,8 @@ from headway.entities import (
     SearchQuery,
     Series,
 )
+from headway.monitoring.service import JOB_KIND, MonitoringService
+from headway.monitoring.worker import Worker
 from headway.registry.dispatcher import DeliveryDispatcher
 from headway.registry.service import RegistryService
 from headway.settings import Settings
@@ -65,11 +68,20 @@ class LocalBackend(BaseBackend):
         self.registry_service.on_change = self.dispatcher.start
         self.artifacts = LocalArtifacts(self.artifact_service, settings.user)
         self.registry = LocalRegistry(self.registry_service, settings.user)
+        self.monitoring_service = MonitoringService(
+            store, self.artifact_service, self.registry_service, settings.cache_dir
+        )
+        self.monitoring = LocalMonitoring(self.monitoring_service)
+        #: Runs queued background jobs (monitor windows) when the server starts it.
+        self.worker = Worker(store, {JOB_KIND: self.monitoring_service.run_job})
 
     def start_background(self) -> None:
         self.dispatcher.start()
+        self.monitoring_service.on_data = self.worker.wake
+        self.worker.start()
 
     def close(self) -> None:
+        self.worker.stop()
         self.dispatcher.stop()
         self.service.store.close()
 

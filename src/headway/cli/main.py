@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from headway.cli import artifacts, data, gc, importers, models, runs, serve, sync
+from headway.cli import artifacts, data, gc, importers, models, monitors, runs, serve, sync
 from headway.cli.options import close_backends
 from headway.errors import HeadwayError
 
@@ -33,6 +33,8 @@ cli.add_command(artifacts.artifact)
 cli.add_command(models.model)
 cli.add_command(gc.gc)
 cli.add_command(importers.import_group)
+cli.add_command(monitors.monitor)
+cli.add_command(monitors.worker)
 
 
 def main() -> None:

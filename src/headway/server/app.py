@@ -35,6 +35,7 @@ from headway.server.routers import (
     history,
     ingest,
     lineage,
+    monitoring,
     projects,
     registry,
     runs,
@@ -61,6 +62,11 @@ _TAGS = [
     {"name": "uploads", "description": "Blob transfers: sessions, parts, downloads, gc."},
     {"name": "lineage", "description": "What runs used and produced; lineage graphs."},
     {"name": "registry", "description": "Registered models, aliases, history, automations."},
+    {
+        "name": "monitoring",
+        "description": "Monitors of models in production: inference logs, drift, "
+        "performance, fairness.",
+    },
 ]
 
 
@@ -120,6 +126,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         uploads,
         lineage,
         registry,
+        monitoring,
     ):
         api.include_router(module.router)
     api.include_router(registry.compare_router)

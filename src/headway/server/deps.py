@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from headway.backend.artifacts import BaseArtifacts, BaseRegistry
 from headway.backend.base import BaseBackend
+from headway.backend.monitoring import BaseMonitoring
 
 
 async def _backend(request: Request) -> BaseBackend:
@@ -52,3 +53,11 @@ Backend = Annotated[BaseBackend, Depends(_backend)]
 Artifacts = Annotated[BaseArtifacts, Depends(_artifacts)]
 Registry = Annotated[BaseRegistry, Depends(_registry)]
 Body = Annotated[RawBody, Depends(_raw_body)]
+
+
+async def _monitoring(request: Request) -> BaseMonitoring:
+    backend: BaseBackend = request.app.state.backend
+    return backend.monitoring
+
+
+Monitoring = Annotated[BaseMonitoring, Depends(_monitoring)]

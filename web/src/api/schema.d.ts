@@ -109,6 +109,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the monitors of every project */
+        get: operations["list_all_api_v1_monitors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -396,6 +413,179 @@ export interface paths {
         };
         /** The first rows of a CSV, TSV or Parquet file of a version, as a table */
         get: operations["table_preview_api_v1_projects__project__artifacts__name__versions__version__table__path__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's monitors */
+        get: operations["list_monitors_api_v1_projects__project__monitors_get"];
+        put?: never;
+        /** Create a monitor */
+        post: operations["create_monitor_api_v1_projects__project__monitors_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a monitor */
+        get: operations["get_monitor_api_v1_projects__project__monitors__name__get"];
+        /** Replace a monitor's config (recomputes every window) */
+        put: operations["update_monitor_api_v1_projects__project__monitors__name__put"];
+        post?: never;
+        /** Delete a monitor */
+        delete: operations["delete_monitor_api_v1_projects__project__monitors__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the model predicted for these ids, with which inputs and version */
+        get: operations["audit_api_v1_projects__project__monitors__name__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/audit.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail as JSON rows (for the web UI) */
+        get: operations["audit_json_api_v1_projects__project__monitors__name__audit_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/compute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring the windows up to date now */
+        post: operations["compute_api_v1_projects__project__monitors__name__compute_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log ground truth for earlier predictions, by id (JSON or Arrow) */
+        post: operations["log_labels_api_v1_projects__project__monitors__name__labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log predictions (JSON rows or columns, or an Arrow stream) */
+        post: operations["log_predictions_api_v1_projects__project__monitors__name__predictions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a recomputation of a past range for the background workers */
+        post: operations["recompute_api_v1_projects__project__monitors__name__recompute_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Results by window (filter by kind, subject, time) */
+        get: operations["results_api_v1_projects__project__monitors__name__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/monitors/{name}/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Computed windows with their verdicts */
+        get: operations["windows_api_v1_projects__project__monitors__name__windows_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1230,6 +1420,35 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** ComputeIn */
+        ComputeIn: {
+            /**
+             * Force
+             * @default false
+             */
+            force: boolean;
+            /** Since */
+            since?: string | null;
+            /** Until */
+            until?: string | null;
+        };
+        /** ComputeOut */
+        ComputeOut: {
+            /** Messages */
+            messages: string[];
+            /** Recomputed */
+            recomputed: number;
+            /** Results */
+            results: number;
+            /** Seconds */
+            seconds: number;
+            /** Skipped */
+            skipped: number;
+            /** Unmatched Labels */
+            unmatched_labels: number;
+            /** Windows */
+            windows: number;
+        };
         /** ConfigPatchIn */
         ConfigPatchIn: {
             /**
@@ -1525,6 +1744,19 @@ export interface components {
             /** Target */
             target: string;
         };
+        /** IngestOut */
+        IngestOut: {
+            /** Duplicate */
+            duplicate: boolean;
+            /** Files */
+            files: number;
+            /** Messages */
+            messages: string[];
+            /** Rows */
+            rows: number;
+            /** Unmatched Ids */
+            unmatched_ids: number;
+        };
         /** IngestStatsOut */
         IngestStatsOut: {
             /** Batches */
@@ -1537,6 +1769,11 @@ export interface components {
             p99_ms: number | null;
             /** Points */
             points: number;
+        };
+        /** JobOut */
+        JobOut: {
+            /** Job Id */
+            job_id: number;
         };
         /** LineageEdgeOut */
         LineageEdgeOut: {
@@ -1699,6 +1936,284 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** MonitorConfig */
+        MonitorConfig: {
+            /**
+             * Categorical
+             * @description Features that are categories.
+             */
+            categorical?: string[];
+            /**
+             * Decision Threshold
+             * @default 0.5
+             */
+            decision_threshold: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Features
+             * @description Input columns compared with the reference.
+             */
+            features: string[];
+            /**
+             * Label
+             * @description Ground-truth column (labels may arrive later).
+             */
+            label?: string | null;
+            /**
+             * Methods
+             * @description column -> drift method.
+             */
+            methods?: {
+                [key: string]: string;
+            };
+            /**
+             * Min Rows
+             * @default 30
+             */
+            min_rows: number;
+            /**
+             * Model
+             * @description Registered model, e.g. 'dropout-risk@production'.
+             */
+            model?: string | null;
+            /** Positive */
+            positive?: string | null;
+            /**
+             * Prediction
+             * @description Score (binary) or value (regression) column.
+             */
+            prediction?: string | null;
+            /**
+             * Prediction Label
+             * @description Column of the decided class, if any.
+             */
+            prediction_label?: string | null;
+            /**
+             * Reference
+             * @description Reference data: a dataset artifact version, e.g. 'students:v3'.
+             */
+            reference?: string | null;
+            /** Retention Days */
+            retention_days?: number | null;
+            /** Segments */
+            segments?: string[];
+            /**
+             * Sensitive
+             * @description Attributes checked for fairness.
+             */
+            sensitive?: string[];
+            /**
+             * Task
+             * @default binary
+             * @enum {string}
+             */
+            task: "binary" | "multiclass" | "regression";
+            /**
+             * Thresholds
+             * @description column -> threshold.
+             */
+            thresholds?: {
+                [key: string]: number;
+            };
+            /**
+             * Window
+             * @description '1h', '1d', '7d', … or a row count such as '5000rows'.
+             * @default 1d
+             */
+            window: string;
+        };
+        /** MonitorIn */
+        MonitorIn: {
+            /**
+             * Categorical
+             * @description Features that are categories.
+             */
+            categorical?: string[];
+            /**
+             * Decision Threshold
+             * @default 0.5
+             */
+            decision_threshold: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Exist Ok
+             * @default false
+             */
+            exist_ok: boolean;
+            /**
+             * Features
+             * @description Input columns compared with the reference.
+             */
+            features: string[];
+            /**
+             * Label
+             * @description Ground-truth column (labels may arrive later).
+             */
+            label?: string | null;
+            /**
+             * Methods
+             * @description column -> drift method.
+             */
+            methods?: {
+                [key: string]: string;
+            };
+            /**
+             * Min Rows
+             * @default 30
+             */
+            min_rows: number;
+            /**
+             * Model
+             * @description Registered model, e.g. 'dropout-risk@production'.
+             */
+            model?: string | null;
+            /** Name */
+            name: string;
+            /** Positive */
+            positive?: string | null;
+            /**
+             * Prediction
+             * @description Score (binary) or value (regression) column.
+             */
+            prediction?: string | null;
+            /**
+             * Prediction Label
+             * @description Column of the decided class, if any.
+             */
+            prediction_label?: string | null;
+            /**
+             * Reference
+             * @description Reference data: a dataset artifact version, e.g. 'students:v3'.
+             */
+            reference?: string | null;
+            /** Retention Days */
+            retention_days?: number | null;
+            /** Segments */
+            segments?: string[];
+            /**
+             * Sensitive
+             * @description Attributes checked for fairness.
+             */
+            sensitive?: string[];
+            /**
+             * Task
+             * @default binary
+             * @enum {string}
+             */
+            task: "binary" | "multiclass" | "regression";
+            /**
+             * Thresholds
+             * @description column -> threshold.
+             */
+            thresholds?: {
+                [key: string]: number;
+            };
+            /**
+             * Window
+             * @description '1h', '1d', '7d', … or a row count such as '5000rows'.
+             * @default 1d
+             */
+            window: string;
+        };
+        /** MonitorList */
+        MonitorList: {
+            /** Monitors */
+            monitors: components["schemas"]["MonitorOut"][];
+        };
+        /** MonitorOut */
+        MonitorOut: {
+            /** Computed At */
+            computed_at: string | null;
+            /** Config Version */
+            config_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** First At */
+            first_at: string | null;
+            /** Health */
+            health: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Labels */
+            labels: number;
+            /** Last At */
+            last_at: string | null;
+            /** Model Version */
+            model_version: number | null;
+            /**
+             * Reference Ref
+             * @description The reference as 'project/name:vN'.
+             */
+            reference_ref: string | null;
+            /** Rows */
+            rows: number;
+            spec: components["schemas"]["MonitorSpecOut"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MonitorSpecOut */
+        MonitorSpecOut: {
+            /** Categorical */
+            categorical: string[];
+            /** Decision Threshold */
+            decision_threshold: number;
+            /** Description */
+            description: string;
+            /** Features */
+            features: string[];
+            /** Label */
+            label: string | null;
+            /** Methods */
+            methods: {
+                [key: string]: string;
+            };
+            /** Min Rows */
+            min_rows: number;
+            /** Model */
+            model: string | null;
+            /** Name */
+            name: string;
+            /** Positive */
+            positive: string | null;
+            /** Prediction */
+            prediction: string | null;
+            /** Prediction Label */
+            prediction_label: string | null;
+            /** Project */
+            project: string;
+            /** Reference */
+            reference: string | null;
+            /** Retention Days */
+            retention_days: number | null;
+            /** Segments */
+            segments: string[];
+            /** Sensitive */
+            sensitive: string[];
+            /** Task */
+            task: string;
+            /** Thresholds */
+            thresholds: {
+                [key: string]: number;
+            };
+            /** Window */
+            window: string;
+        };
         /** ParamImportanceOut */
         ParamImportanceOut: {
             /**
@@ -1760,6 +2275,13 @@ export interface components {
              * @description Role required to move the alias; null lifts it.
              */
             role: string | null;
+        };
+        /** RecomputeIn */
+        RecomputeIn: {
+            /** Since */
+            since?: string | null;
+            /** Until */
+            until?: string | null;
         };
         /** RegisteredModelList */
         RegisteredModelList: {
@@ -1843,6 +2365,59 @@ export interface components {
              * @description The model's new name (rules of a new model's name).
              */
             new_name: string;
+        };
+        /** ResultList */
+        ResultList: {
+            /** Results */
+            results: components["schemas"]["ResultOut"][];
+        };
+        /** ResultOut */
+        ResultOut: {
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /**
+             * Group
+             * @description Segment value or group; '*' for the whole window.
+             */
+            group: string;
+            /** Kind */
+            kind: string;
+            /** Lower */
+            lower: number | null;
+            /**
+             * Metric
+             * @description Method (e.g. wasserstein) or metric (e.g. recall).
+             */
+            metric: string;
+            /** P Value */
+            p_value: number | null;
+            /** Rows */
+            rows: number;
+            /**
+             * Subject
+             * @description Feature, segment column, sensitive attribute or '*'.
+             */
+            subject: string;
+            /** Threshold */
+            threshold: number | null;
+            /** Upper */
+            upper: number | null;
+            /** Value */
+            value: number | null;
+            /** Verdict */
+            verdict: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
         };
         /** RoleIn */
         RoleIn: {
@@ -2222,6 +2797,41 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /** WindowList */
+        WindowList: {
+            /** Windows */
+            windows: components["schemas"]["WindowOut"][];
+        };
+        /** WindowOut */
+        WindowOut: {
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Issues */
+            issues: {
+                [key: string]: number;
+            };
+            /** Labeled */
+            labeled: number;
+            /** Messages */
+            messages: string[];
+            /** Rows */
+            rows: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** Verdict */
+            verdict: string;
+        };
         /** FileList */
         headway__server__schemas__artifacts__FileList: {
             /** Files */
@@ -2508,6 +3118,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_all_api_v1_monitors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorList"];
                 };
             };
         };
@@ -3506,6 +4136,723 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TableOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_monitors_api_v1_projects__project__monitors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_monitor_api_v1_projects__project__monitors_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_monitor_api_v1_projects__project__monitors__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_monitor_api_v1_projects__project__monitors__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorConfig"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_monitor_api_v1_projects__project__monitors__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    audit_api_v1_projects__project__monitors__name__audit_get: {
+        parameters: {
+            query: {
+                id: string[];
+                model_version?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    audit_json_api_v1_projects__project__monitors__name__audit_json_get: {
+        parameters: {
+            query: {
+                id: string[];
+                model_version?: number | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compute_api_v1_projects__project__monitors__name__compute_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComputeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComputeOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    log_labels_api_v1_projects__project__monitors__name__labels_post: {
+        parameters: {
+            query?: {
+                batch?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    log_predictions_api_v1_projects__project__monitors__name__predictions_post: {
+        parameters: {
+            query?: {
+                batch?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Batch
+                     * @description Idempotency key: a replayed batch adds nothing.
+                     */
+                    batch?: string | null;
+                    /** Columns */
+                    columns?: {
+                        [key: string]: unknown[];
+                    } | null;
+                    /** Ids */
+                    ids?: string[] | null;
+                    /** Model Version */
+                    model_version?: number | null;
+                    /** Rows */
+                    rows?: {
+                        [key: string]: unknown;
+                    }[] | null;
+                    /**
+                     * Timestamps
+                     * @description ISO 8601 strings or Unix seconds; default: now.
+                     */
+                    timestamps?: (string | number)[] | null;
+                };
+                "application/vnd.apache.arrow.stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recompute_api_v1_projects__project__monitors__name__recompute_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecomputeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    results_api_v1_projects__project__monitors__name__results_get: {
+        parameters: {
+            query?: {
+                kind?: string[] | null;
+                subject?: string | null;
+                start?: string | null;
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    windows_api_v1_projects__project__monitors__name__windows_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WindowList"];
                 };
             };
             /** @description Bad Request */

@@ -202,4 +202,9 @@ class RunFileRow(Base):
 
 
 # The other aggregates' tables register on the same metadata (migrations compare them all).
-from headway.store.sql import models_artifacts, models_mlflow, models_registry  # noqa: E402, F401
+from headway.store.sql import (  # noqa: E402, F401
+    models_artifacts,
+    models_mlflow,
+    models_monitoring,
+    models_registry,
+)

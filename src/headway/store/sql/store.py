@@ -19,6 +19,7 @@ from headway.store.sql import runs as run_rows
 from headway.store.sql.artifacts import ArtifactRows
 from headway.store.sql.batch import BatchEffects, ConfigMerge
 from headway.store.sql.engine import Database, make_engine
+from headway.store.sql.jobs import JobRows
 from headway.store.sql.lineage import LineageRows
 from headway.store.sql.mlflow import MlflowRows
 from headway.store.sql.models import (
@@ -27,6 +28,7 @@ from headway.store.sql.models import (
     RunFileRow,
     RunRow,
 )
+from headway.store.sql.monitoring import MonitoringRows
 from headway.store.sql.raw import cursor_of
 from headway.store.sql.registry import RegistryRows
 from headway.store.sql.schema import check_schema
@@ -53,6 +55,8 @@ class SqlStore:
         self.uploads = UploadRows(self.db)
         self.registry = RegistryRows(self.db)
         self.mlflow = MlflowRows(self.db)
+        self.monitoring = MonitoringRows(self.db)
+        self.jobs = JobRows(self.db)
 
     def close(self) -> None:
         self.db.dispose()

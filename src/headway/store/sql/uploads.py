@@ -26,6 +26,7 @@ from headway.store.sql.models_artifacts import (
     UploadSessionRow,
 )
 from headway.store.sql.models_mlflow import MlflowFileRow
+from headway.store.sql.models_monitoring import MonitorFileRow
 
 
 class UploadRows:
@@ -176,6 +177,8 @@ class UploadRows:
                 held.update(digests)
             # Files MLflow clients wrote through the artifact proxy (store/sql/mlflow.py).
             held.update(s.scalars(select(MlflowFileRow.digest).distinct()))
+            # Inference files of monitors (store/sql/monitoring.py).
+            held.update(s.scalars(select(MonitorFileRow.digest).distinct()))
             return {d for d in held if d}
 
     def purge_deleted(self, deleted_before: datetime, now: datetime, *, dry_run: bool) -> int:
@@ -212,6 +215,9 @@ class UploadRows:
                 still.update(digests)
             still.update(
                 s.scalars(select(MlflowFileRow.digest).where(MlflowFileRow.digest.in_(wanted)))
+            )
+            still.update(
+                s.scalars(select(MonitorFileRow.digest).where(MonitorFileRow.digest.in_(wanted)))
             )
             chosen = [d for d in wanted if d not in still]
             for d in chosen:

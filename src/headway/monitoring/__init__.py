@@ -1,0 +1,1 @@
+"""Model monitoring: data drift, data quality and multivariate drift statistics."""
