@@ -9,13 +9,15 @@ import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { RunPage } from "./features/run/RunPage";
 import { ModelPage } from "./features/registry/ModelPage";
 import { RegistryPage } from "./features/registry/RegistryPage";
+import { MonitorPage } from "./features/monitoring/MonitorPage";
+import { MonitorsPage } from "./features/monitoring/MonitorsPage";
 import { RunsPage } from "./features/runs/RunsPage";
-import { artifactsPath, parseRoute, projectPath, registryPath, useLocation, type Route } from "./lib/route";
+import { artifactsPath, monitorsPath, parseRoute, projectPath, registryPath, useLocation, type Route } from "./lib/route";
 import "./shell.css";
 
 /** The project a page belongs to, for the project links in the top bar. */
 function projectOf(route: Route): string | null {
-  return "project" in route ? route.project : null;
+  return "project" in route ? route.project : null; // null on the all-projects monitors list
 }
 
 export function App() {
@@ -28,11 +30,13 @@ export function App() {
         <Link href="/" class="brand">Headway</Link>
         <Link href="/" class={`nav-link${route.page === "projects" ? " current" : ""}`}>Projects</Link>
         <Link href={registryPath()} class={`nav-link${route.page === "registry" || route.page === "model" ? " current" : ""}`}>Registry</Link>
+        <Link href={monitorsPath()} class={`nav-link${route.page === "monitors" && !project ? " current" : ""}`}>Monitors</Link>
         {project ? (
           <span class="project-nav" aria-label={`Project ${project}`}>
             <span class="muted">{project}:</span>
             <Link href={projectPath(project)} class={`nav-link${route.page === "runs" || route.page === "compare" ? " current" : ""}`}>Runs</Link>
             <Link href={artifactsPath(project)} class={`nav-link${route.page.startsWith("artifact") ? " current" : ""}`}>Artifacts</Link>
+            <Link href={monitorsPath(project)} class={`nav-link${route.page === "monitors" || route.page === "monitor" ? " current" : ""}`}>Monitors</Link>
           </span>
         ) : null}
         <UserControl />
@@ -48,6 +52,8 @@ export function App() {
         {route.page === "artifactVersion" ? <VersionPage project={route.project} name={route.name} version={route.version} search={search} /> : null}
         {route.page === "registry" ? <RegistryPage search={search} /> : null}
         {route.page === "model" ? <ModelPage name={route.name} search={search} /> : null}
+        {route.page === "monitors" ? <MonitorsPage project={route.project} /> : null}
+        {route.page === "monitor" ? <MonitorPage project={route.project} name={route.name} search={search} /> : null}
         {route.page === "missing" ? (
           <Message kind="error" title="This page does not exist">
             Nothing lives at <code>{route.path}</code>. <Link href="/">See all projects.</Link>

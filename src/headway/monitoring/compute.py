@@ -447,9 +447,11 @@ class WindowComputer:
                     lower=_num(value.lower),
                     upper=_num(value.upper),
                     threshold=FAIRNESS_LIMITS.get(metric),
-                    verdict={"issue": "alert", "insufficient data": "insufficient_data"}.get(
-                        verdict, "ok"
-                    ),
+                    verdict={
+                        "issue": "alert",
+                        "insufficient data": "insufficient_data",
+                        "standing": "standing",
+                    }.get(verdict, "ok"),
                     rows=int(sum(report.n.values())),
                     detail={
                         "reference": base,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { modelPath, parseRoute, parseVersionRef, versionPath } from "./route";
+import { modelPath, monitorPath, monitorsPath, parseRoute, parseVersionRef, versionPath } from "./route";
 
 describe("routes", () => {
   it("reads artifact and registry pages", () => {
@@ -21,5 +21,17 @@ describe("routes", () => {
   it("reads lineage node ids", () => {
     expect(parseVersionRef("dropout/student_data:v0")).toEqual({ project: "dropout", name: "student_data", version: 0 });
     expect(parseVersionRef("run1234")).toBeNull();
+  });
+
+  it("reads and builds monitoring pages", () => {
+    expect(parseRoute("/monitors")).toEqual({ page: "monitors", project: null });
+    expect(parseRoute("/projects/p/monitors")).toEqual({ page: "monitors", project: "p" });
+    expect(parseRoute("/projects/p/monitors/dropout-risk")).toEqual({ page: "monitor", project: "p", name: "dropout-risk" });
+    expect(parseRoute("/projects/p/monitors/a/b")).toMatchObject({ page: "missing" });
+    expect(monitorsPath()).toBe("/monitors");
+    expect(monitorsPath("my p")).toBe("/projects/my%20p/monitors");
+    const path = monitorPath("p", "risk model", { tab: "drift", feature: "age" });
+    expect(path).toBe("/projects/p/monitors/risk%20model?tab=drift&feature=age");
+    expect(parseRoute(path.split("?")[0])).toEqual({ page: "monitor", project: "p", name: "risk model" });
   });
 });

@@ -11,6 +11,8 @@ export type Route =
   | { page: "artifactVersion"; project: string; name: string; version: number }
   | { page: "registry" }
   | { page: "model"; name: string }
+  | { page: "monitors"; project: string | null }
+  | { page: "monitor"; project: string; name: string }
   | { page: "missing"; path: string };
 
 export function parseRoute(pathname: string): Route {
@@ -25,6 +27,11 @@ export function parseRoute(pathname: string): Route {
     const version = /^v(\d+)$/.exec(parts[5] ?? "");
     if (parts.length === 6 && parts[4] === "v" && version)
       return { page: "artifactVersion", project: parts[1], name: parts[3], version: Number(version[1]) };
+  }
+  if (parts[0] === "monitors" && parts.length === 1) return { page: "monitors", project: null };
+  if (parts[0] === "projects" && parts[2] === "monitors") {
+    if (parts.length === 3) return { page: "monitors", project: parts[1] };
+    if (parts.length === 4) return { page: "monitor", project: parts[1], name: parts[3] };
   }
   if (parts[0] === "registry" && parts.length === 1) return { page: "registry" };
   if (parts[0] === "registry" && parts.length === 2) return { page: "model", name: parts[1] };
@@ -68,6 +75,18 @@ export function modelPath(name: string, query?: Record<string, string>): string 
   const params = new URLSearchParams(query);
   const text = params.toString();
   return `/registry/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
+}
+
+/** Every project's monitors, or one project's. */
+export function monitorsPath(project?: string | null): string {
+  return project ? `${projectPath(project)}/monitors` : "/monitors";
+}
+
+/** A monitor's page, optionally on a tab with its own query (e.g. ?tab=drift&feature=age). */
+export function monitorPath(project: string, name: string, query?: Record<string, string>): string {
+  const params = new URLSearchParams(query);
+  const text = params.toString();
+  return `${monitorsPath(project)}/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
 }
 
 const CHANGE = "headway:navigate";
