@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from e2e_support import ServerProcess, free_port, run_script, script_env
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui"
 CHROMIUM = "/usr/bin/chromium"
@@ -46,14 +46,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     server.start()
     yield Store(server, data)
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from e2e_support import ServerProcess, free_port, run_script, script_env
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -50,14 +50,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     server.start()
     yield Store(server, data)
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

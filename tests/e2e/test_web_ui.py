@@ -16,7 +16,7 @@ import httpx
 import numpy as np
 import pytest
 from e2e_support import ServerProcess, free_port
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from headway.backend.http import HttpBackend
 from headway.backend.local import LocalBackend
@@ -49,14 +49,6 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStore]:
     server.start()
     yield UiStore(server, long_run, demo_ids)
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -354,7 +353,6 @@ class MonitoringService:
         else:
             plans = self._row_plans(window, preds, base_fp)
         labels = self._labels(label_files) if label_files and spec.label else None
-        all_ids = None
         recomputed = skipped = results = 0
         messages: list[str] = list(fit.messages)
         for start, end, files, inputs_fp in plans:
@@ -411,16 +409,7 @@ class MonitoringService:
             results += len(out)
         unmatched = 0
         if labels is not None:
-            if all_ids is None:
-                known = self.reader.read(preds, columns=["__id"])
-                all_ids = (
-                    known.column("__id").combine_chunks()
-                    if known is not None
-                    else pa.array([], pa.string())
-                )
-            unmatched = int(
-                pc.sum(pc.invert(pc.is_in(labels.column("__id"), value_set=all_ids))).as_py() or 0
-            )
+            unmatched = self._unmatched(monitor, labels.column("__id"))
             if unmatched:
                 messages.append(f"{unmatched} labels have ids that match no logged prediction")
         self.store.monitoring.set_computed(monitor.id, now_utc(), self._health(monitor, unmatched))
@@ -472,7 +461,6 @@ class MonitoringService:
                 len(chunk),
             )
             plans.append((start, end, list(preds), fp))
-        self._row_order = (table, order, size)
         return plans
 
     def _window_table(
@@ -667,7 +655,3 @@ def _join_labels(table: pa.Table, labels: pa.Table) -> pa.Array:
     ids = table.column("__id").combine_chunks()
     index = pc.index_in(ids, value_set=labels.column("__id").combine_chunks())
     return labels.column("__label").combine_chunks().take(index)
-
-
-def _replace_spec(monitor: Monitor, **changes: Any) -> MonitorSpec:
-    return replace(monitor.spec, **changes)
