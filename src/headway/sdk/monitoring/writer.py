@@ -119,7 +119,7 @@ class MonitorWriter:
         path = self.spool_dir / f"{kind}-{time.time_ns()}-{batch}.arrow"
         try:
             tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(wire.table_to_bytes(table))
+            wire.write_table_file(table, tmp)
             tmp.replace(path)
         except OSError as exc:
             log.warning("headway: could not spool monitor batch to %s: %s", path, exc)
