@@ -207,6 +207,16 @@ def test_rest_json_and_arrow(local_backend: LocalBackend, settings: Any) -> None
         assert r.status_code == 200 and r.json()["windows"] == 1
         results = httpx.get(f"{base}/results", params={"kind": "drift"}).json()["results"]
         assert {x["subject"] for x in results} >= set(data.features)
+        assert all("distribution" in x["detail"] for x in results if x["rows"])
+        # A summary carries the same numbers without the histograms.
+        summary = httpx.get(
+            f"{base}/results", params={"kind": "drift", "detail": "summary"}
+        ).json()["results"]
+        assert [x["value"] for x in summary] == [x["value"] for x in results]
+        assert not any("distribution" in x["detail"] for x in summary)
+        assert summary[0]["detail"]["n_reference"] == results[0]["detail"]["n_reference"]
+        bad = httpx.get(f"{base}/results", params={"detail": "some"})
+        assert bad.status_code == 400 and "detail" in bad.json()["error"]["message"]
         audit = httpx.get(f"{base}/audit.json", params={"id": ids[25]}).json()["rows"]
         assert audit[0]["__id"] == ids[25]
         # The SDK over HTTP reads the same numbers.
@@ -235,7 +245,9 @@ def test_worker_takes_each_job_once_and_survives_failures(local_backend: LocalBa
     a.run(until_idle=True)
     b.run(until_idle=True)
     done = [j for j in store.jobs.list() if j.state == "done"]
-    assert [j.worker for j in done] == ["a"] and b.processed == 0
+    # The logged batches' job (due 2 s after the first batch) may be due by now as well,
+    # on a loaded machine: a runs whatever is due, b nothing.
+    assert done and {j.worker for j in done} == {"a"} and b.processed == 0
     assert len(monitor.windows()) == 6
     # A failing job is recorded with its error and retried later; the worker goes on.
     store.jobs.enqueue(

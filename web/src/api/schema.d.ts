@@ -4786,6 +4786,8 @@ export interface operations {
                 subject?: string | null;
                 start?: string | null;
                 end?: string | null;
+                /** @description summary leaves out the reference/window histograms of drift rows */
+                detail?: "full" | "summary";
             };
             header?: never;
             path: {

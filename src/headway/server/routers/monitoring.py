@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -223,11 +223,16 @@ def results(
     subject: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    detail: Annotated[
+        Literal["full", "summary"],
+        Query(description="summary leaves out the reference/window histograms of drift rows"),
+    ] = "full",
 ) -> ResultList:
     found = monitoring.results(
         project, name, kinds=kind or (), subject=subject, start=start, end=end
     )
-    return ResultList(results=[ResultOut.from_entity(r) for r in found])
+    summary = detail == "summary"
+    return ResultList(results=[ResultOut.from_entity(r, summary=summary) for r in found])
 
 
 @router.get(

@@ -121,6 +121,10 @@ class WindowList(BaseModel):
     windows: list[WindowOut]
 
 
+#: Detail keys left out of ``detail=summary`` results.
+BULKY_DETAIL = frozenset({"distribution"})
+
+
 class ResultOut(BaseModel):
     window_start: datetime
     window_end: datetime
@@ -138,8 +142,13 @@ class ResultOut(BaseModel):
     detail: dict[str, Any]
 
     @classmethod
-    def from_entity(cls, r: MonitorResult) -> ResultOut:
-        return cls.model_validate(wire.result_to_wire(r))
+    def from_entity(cls, r: MonitorResult, *, summary: bool = False) -> ResultOut:
+        data = wire.result_to_wire(r)
+        if summary:
+            # The histograms are most of a drift row's bytes (a year of daily windows of
+            # 30 features is megabytes); a heatmap or chart needs only the numbers.
+            data["detail"] = {k: v for k, v in data["detail"].items() if k not in BULKY_DETAIL}
+        return cls.model_validate(data)
 
 
 class ResultList(BaseModel):

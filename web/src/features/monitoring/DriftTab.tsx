@@ -28,7 +28,8 @@ import {
 } from "./transforms";
 import { useResults } from "./useResults";
 
-const KINDS_QUERY = { kinds: ["drift", "dataset", "multivariate"] as ("drift" | "dataset" | "multivariate")[] };
+// The heatmap needs numbers only; a cell's histograms are fetched when it is opened.
+const KINDS_QUERY = { kinds: ["drift", "dataset", "multivariate"] as ("drift" | "dataset" | "multivariate")[], detail: "summary" as const };
 
 export const VERDICT_DOT: Record<Verdict, string> = {
   ok: "#2b8a3e",
@@ -219,6 +220,9 @@ function FeatureDetail(props: TabProps & { matrix: Matrix; all: unknown; row: nu
   const { matrix, axis, row, col, monitor } = props;
   const name = matrix.rows[row];
   const res = resultAt(matrix, row, col);
+  const start = new Date(axis.starts[col]).toISOString();
+  const full = useResults(monitor.spec.project, monitor.spec.name, res ? { kinds: ["drift"], subject: name, start, end: new Date(axis.ends[col]).toISOString() } : null, props.version);
+  const withHistograms = full.data?.find((r) => r.window_start && Date.parse(r.window_start) === axis.starts[col]);
   const series = useMemo(() => seriesOf(matrix.results, axis, (r) => r.kind === "drift" && r.subject === name), [matrix, axis, name]);
   const isTest = series.results.some((r) => r && r.p_value !== null && r.p_value !== undefined);
   const lines = useMemo<TimeLine[]>(
@@ -234,7 +238,7 @@ function FeatureDetail(props: TabProps & { matrix: Matrix; all: unknown; row: nu
   );
   const threshold = series.threshold.find((t) => t !== null);
   const thresholds = useMemo(() => (threshold !== undefined && threshold !== null ? [{ value: threshold, label: isTest ? `drift below ${num(threshold)}` : `drift from ${num(threshold)}` }] : []), [threshold, isTest]);
-  const bars = res ? distributionBars(res.detail) : null;
+  const bars = withHistograms ? distributionBars(withHistograms.detail) : null;
   const method = res?.metric ?? series.results.find((r) => r)?.metric ?? "";
   const kind = monitor.spec.categorical.includes(name) ? "categories" : "numbers";
 
@@ -287,7 +291,15 @@ function FeatureDetail(props: TabProps & { matrix: Matrix; all: unknown; row: nu
       <div class="mon-two">
         <div>
           <h3 class="mon-subhead">Distribution: reference vs this window</h3>
-          {bars ? <DistributionChart bars={bars} label={`Distribution of ${name}: reference and ${formatWindow(axis.starts[col], axis.ends[col])}`} /> : <p class="muted">No distribution was stored for this window.</p>}
+          {bars ? (
+            <DistributionChart bars={bars} label={`Distribution of ${name}: reference and ${formatWindow(axis.starts[col], axis.ends[col])}`} />
+          ) : full.error ? (
+            <Message kind="error" title="Could not load the distributions">{full.error.message}</Message>
+          ) : res && !full.data ? (
+            <p class="muted">Loading the distributions…</p>
+          ) : (
+            <p class="muted">No distribution was stored for this window.</p>
+          )}
         </div>
         <div>
           <h3 class="mon-subhead">

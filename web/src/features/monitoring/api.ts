@@ -71,6 +71,8 @@ export interface ResultQuery {
   /** ISO time: results of windows starting at or after it. */
   start?: string;
   end?: string;
+  /** "summary": without the drift rows' histograms, which are most of the bytes. */
+  detail?: "summary";
 }
 
 export function resultsQuery(query: ResultQuery): string {
@@ -79,6 +81,7 @@ export function resultsQuery(query: ResultQuery): string {
   if (query.subject) params.set("subject", query.subject);
   if (query.start) params.set("start", query.start);
   if (query.end) params.set("end", query.end);
+  if (query.detail) params.set("detail", query.detail);
   const text = params.toString();
   return text ? `?${text}` : "";
 }
