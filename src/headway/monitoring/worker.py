@@ -76,9 +76,13 @@ class Worker:
         except Exception as exc:
             log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
             detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
-            finished = self.store.jobs.finish(job.id, now=datetime.now(UTC), error=detail[:4000])
+            finished = self.store.jobs.finish(
+                job.id, now=datetime.now(UTC), error=detail[:4000], worker=self.name
+            )
         else:
-            finished = self.store.jobs.finish(job.id, now=datetime.now(UTC), result=result)
+            finished = self.store.jobs.finish(
+                job.id, now=datetime.now(UTC), result=result, worker=self.name
+            )
         finally:
             renew.set()
             keeper.join()

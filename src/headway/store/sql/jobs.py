@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from headway.errors import NotFound
@@ -39,6 +39,35 @@ class Job:
     worker: str | None = None
     error: str | None = None
     result: dict[str, Any] | None = None
+
+
+#: First half of the advisory-lock id of a job key (the second half is its hash).
+_KEY_LOCK = 0x6A6F6273  # "jobs"
+
+
+def _hold_key(s: Session, row: JobRow, now: datetime) -> bool:
+    """On PostgreSQL, whether ``row``'s key is ours to run: no other job of it runs.
+
+    ``SKIP LOCKED`` alone is not enough for one running job per key: two workers claiming
+    at the same moment each skip the row the other has locked and take the next job of the
+    same key, since neither sees the other's uncommitted ``running`` (two computations of
+    one monitor then write duplicate result rows). So a claim also holds a lock on the key
+    until it commits, and looks again once it has it: a claim that held the key before us
+    has committed by then, and under READ COMMITTED this new statement sees it.
+    """
+    if not s.scalar(select(func.pg_try_advisory_xact_lock(_KEY_LOCK, func.hashtext(row.key)))):
+        return False
+    other = s.scalar(
+        select(JobRow.id)
+        .where(
+            JobRow.key == row.key,
+            JobRow.state == "running",
+            JobRow.lease_until > now,
+            JobRow.id != row.id,
+        )
+        .limit(1)
+    )
+    return other is None
 
 
 def _job(row: JobRow) -> Job:
@@ -102,24 +131,43 @@ class JobRows:
                 .where(JobRow.state == "running", JobRow.lease_until > now)
                 .scalar_subquery()
             )
-            stmt = (
-                select(JobRow)
-                .where(
-                    JobRow.kind.in_(kinds),
-                    or_(
-                        and_(JobRow.state == "queued", JobRow.run_after <= now),
-                        and_(JobRow.state == "running", JobRow.lease_until <= now),
-                    ),
-                    JobRow.key.not_in(busy),
+            passed: set[str] = set()
+            while True:
+                stmt = (
+                    select(JobRow)
+                    .where(
+                        JobRow.kind.in_(kinds),
+                        or_(
+                            and_(JobRow.state == "queued", JobRow.run_after <= now),
+                            and_(JobRow.state == "running", JobRow.lease_until <= now),
+                        ),
+                        JobRow.key.not_in(busy),
+                    )
+                    .order_by(JobRow.run_after, JobRow.id)
+                    .limit(1)
                 )
-                .order_by(JobRow.run_after, JobRow.id)
-                .limit(1)
-            )
-            if self.db.dialect == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
-            row = s.scalar(stmt)
-            if row is None:
-                return None
+                if passed:
+                    stmt = stmt.where(JobRow.key.not_in(passed))
+                if self.db.dialect == "postgresql":
+                    stmt = stmt.with_for_update(skip_locked=True)
+                row = s.scalar(stmt)
+                if row is None:
+                    return None
+                if row.state == "running" and row.attempts >= MAX_ATTEMPTS:
+                    # Its workers died holding it (a job that kills its process, e.g. out
+                    # of memory): taking it again would kill the next one, forever.
+                    row.state = "failed"
+                    row.finished_at = now
+                    row.lease_until = None
+                    row.error = (
+                        f"{row.attempts} workers stopped renewing their lease on this job "
+                        f"(last: {row.worker}); the job may crash or kill its worker"
+                    )
+                    s.flush()
+                    continue
+                if self.db.dialect != "postgresql" or _hold_key(s, row, now):
+                    break
+                passed.add(row.key)
             row.state = "running"
             row.worker = worker
             row.lease_until = now + timedelta(seconds=lease)
@@ -147,11 +195,17 @@ class JobRows:
         error: str | None = None,
         result: dict[str, Any] | None = None,
         retry_delay: float = 5.0,
+        worker: str | None = None,
     ) -> Job:
+        """Record the outcome; with ``worker``, only if that worker still holds the job (a
+        worker whose lease ran out must not overwrite the run of the one that took over)."""
+
         def work(s: Session) -> Job:
             row = s.get(JobRow, job_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no job {job_id}")
+            if worker is not None and (row.worker != worker or row.state != "running"):
+                return _job(row)
             if error is None:
                 row.state = "done"
                 row.finished_at = now
