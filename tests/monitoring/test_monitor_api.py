@@ -50,6 +50,37 @@ def test_bad_batches_are_refused_whole_with_clear_messages(make_monitor: Any) ->
     assert monitor.backend.monitoring.get_monitor("edu", "dropout").rows == 0
 
 
+def test_pandas_nanosecond_and_zoned_timestamps_are_read_exactly_without_warnings(
+    make_monitor: Any,
+) -> None:
+    import warnings
+
+    monitor, data = make_monitor("control")
+    day = _first_day(data).head(30)
+    start = pd.Timestamp("2026-11-02 08:00:00", tz="UTC")
+    # pandas' default resolution: nanoseconds, with sub-microsecond parts.
+    stamps = pd.Series(start + pd.to_timedelta(np.arange(30) * 1_000_001_001, unit="ns"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monitor.log(
+            inputs_of(data, day),
+            day[data.prediction],
+            ids=[f"z{i}" for i in range(30)],
+            timestamps=stamps,
+        )
+        monitor.log(
+            inputs_of(data, day),
+            day[data.prediction],
+            ids=[f"n{i}" for i in range(30)],
+            timestamps=stamps.dt.tz_convert("Europe/Paris").dt.tz_localize(None),
+        )
+    monitor.flush()
+    audit = monitor.audit(["z7", "n7"]).set_index("id")
+    # Truncated to the microsecond; a naive time is taken as UTC.
+    assert audit.loc["z7", "timestamp"] == pd.Timestamp("2026-11-02 08:00:07.000007", tz="UTC")
+    assert audit.loc["n7", "timestamp"] == pd.Timestamp("2026-11-02 09:00:07.000007", tz="UTC")
+
+
 def test_messy_data_is_stored_and_reported_not_guessed(make_monitor: Any) -> None:
     monitor, data = make_monitor("control")
     day = _first_day(data).head(400)

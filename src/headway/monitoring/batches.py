@@ -64,12 +64,21 @@ def _is_scalar(x: object) -> bool:
     return x is None or isinstance(x, (str, bytes, int, float, bool, np.generic, datetime))
 
 
+def _series_to_arrow(series: pd.Series) -> pa.Array:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        # pyarrow reads a zoned column through Series.values, which pandas 3.1 deprecates
+        # (and 4 changes); the UTC instants as naive values, then labelled UTC, are exact.
+        naive = pa.array(series.dt.tz_convert(None).to_numpy(), from_pandas=True)
+        return naive.cast(pa.timestamp(naive.type.unit, tz="UTC"))
+    return pa.array(series, from_pandas=True)
+
+
 def _from_pandas(frame: pd.DataFrame, what: str) -> pa.Table:
     columns = {}
     for name in frame.columns:
         col = frame[name]
         try:
-            columns[name] = pa.array(col, from_pandas=True)
+            columns[name] = _series_to_arrow(col)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             # Mixed types (numbers and text): kept as text, so nothing is lost; the
             # window's data-quality check counts the values that are not numbers.
@@ -90,9 +99,10 @@ def _column(values: Any, n: int, what: str) -> pa.Array:
             arr = to_arrow()
         else:
             try:
-                arr = pa.array(
-                    np.asarray(values) if not isinstance(values, pd.Series) else values,
-                    from_pandas=True,
+                arr = (
+                    _series_to_arrow(values)
+                    if isinstance(values, pd.Series)
+                    else pa.array(np.asarray(values), from_pandas=True)
                 )
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
                 raise InvalidArgument(f"{what}: cannot read the values ({exc})") from None
@@ -124,7 +134,8 @@ def _timestamps(values: Any, n: int, what: str, now: datetime) -> pa.Array:
     if pa.types.is_timestamp(arr.type):
         if arr.type.tz is None:
             arr = pc.assume_timezone(arr, "UTC")
-        arr = arr.cast(TS_TYPE)
+        # pandas stores nanoseconds; below a microsecond nothing a window needs is lost.
+        arr = arr.cast(TS_TYPE, safe=arr.type.unit != "ns")
     elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         # Numbers are Unix seconds, as time.time() returns.
         micros = np.round(np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64) * 1e6)

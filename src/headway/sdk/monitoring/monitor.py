@@ -128,7 +128,7 @@ class Monitor:
         )
         self._monitor = self.backend.monitoring.create_monitor(spec, exist_ok=True)
         self.spec = self._monitor.spec
-        spool = settings.spool_dir / "monitors" / _spool_key(settings, project, name)
+        spool = settings.spool_dir / "monitors" / _spool_key(self.backend, settings, project, name)
         self._writer = MonitorWriter(
             spool, self._send, flush_rows=flush_rows, flush_interval=flush_interval
         )
@@ -401,6 +401,9 @@ def _id_prefix() -> str:
     return f"{os.getpid():x}{datetime.now(UTC).strftime('%H%M%S%f')}"
 
 
-def _spool_key(settings: Any, project: str, name: str) -> str:
-    where = settings.url or settings.db_url
+def _spool_key(backend: Any, settings: Any, project: str, name: str) -> str:
+    # The store the batches go to, which a backend= passed in decides, not the environment:
+    # two monitors of one name on two stores must not share a spool.
+    own = getattr(backend, "settings", None)
+    where = getattr(backend, "url", None) or (own or settings).url or (own or settings).db_url
     return hashlib.blake2b(f"{where}|{project}|{name}".encode(), digest_size=8).hexdigest()
