@@ -1,16 +1,18 @@
-"""The synthetic students: deterministic, plausible, and with the signals the demo teaches."""
+"""The synthetic students: deterministic, plausible, and with the signals the demo teaches;
+and the new semester, whose documented changes start in the week they are asked to."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from headway.demo import make_students, split_by_semester
+from headway.demo import SemesterShift, make_students, new_semester, split_by_semester
 from headway.demo.dataset import (
     CATEGORICAL_COLUMNS,
     DISABILITY,
     ENROLLMENT_TYPES,
     FIRST_LANGUAGES,
     LABEL,
+    NEW_SEMESTER,
     NUMERIC_COLUMNS,
     SEMESTERS,
 )
@@ -113,3 +115,81 @@ def test_split_needs_three_semesters(students: pd.DataFrame) -> None:
 def test_too_few_students_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="n >= 100"):
         make_students(10)
+
+
+SHIFT = SemesterShift(
+    online_share=0.6,
+    lms_login_factor=0.5,
+    new_course="Data Science",
+    new_course_share=0.15,
+    hidden_group=("first_language", "Other"),
+    hidden_dropout=0.4,
+)
+
+
+@pytest.fixture(scope="module")
+def semester() -> pd.DataFrame:
+    return new_semester(24_000, seed=7, weeks=4, change_week=3, shift=SHIFT)
+
+
+def test_new_semester_is_deterministic_and_apart_from_the_training_students() -> None:
+    a = new_semester(600, seed=3, weeks=2, change_week=2, shift=SHIFT)
+    pd.testing.assert_frame_equal(a, new_semester(600, seed=3, weeks=2, change_week=2, shift=SHIFT))
+    assert list(a["week"]) == [1] * 300 + [2] * 300
+    assert set(a["semester"]) == {NEW_SEMESTER}
+    assert list(a.columns) == [
+        "student_id",
+        "semester",
+        "week",
+        *CATEGORICAL_COLUMNS[1:],
+        *NUMERIC_COLUMNS,
+        LABEL,
+    ]
+    assert not set(a["student_id"]) & set(make_students()["student_id"])
+
+
+def by_period(frame: pd.DataFrame, change_week: int = 3) -> pd.core.groupby.DataFrameGroupBy:
+    return frame.groupby(np.where(frame["week"] >= change_week, "after", "before"))
+
+
+def test_the_shift_starts_at_the_change_week(semester: pd.DataFrame) -> None:
+    period = by_period(semester)
+    online = period["enrollment_type"].apply(lambda s: (s == "online").mean())
+    assert online["before"] == pytest.approx(0.24, abs=0.02)  # the semester trend
+    assert online["after"] == pytest.approx(0.60, abs=0.02)
+    logins = period["lms_logins_per_week"].mean()
+    assert logins["after"] < 0.6 * logins["before"]
+    new_course = period["course"].apply(lambda s: (s == "Data Science").mean())
+    assert new_course["before"] == 0.0
+    assert new_course["after"] == pytest.approx(0.15, abs=0.015)
+
+
+def test_the_hidden_dropouts_hit_only_their_group(semester: pd.DataFrame) -> None:
+    rate = semester.groupby(
+        [np.where(semester["week"] >= 3, "after", "before"), "first_language"], observed=True
+    )[LABEL].mean()
+    other_before, other_after = rate["before", "Other"], rate["after", "Other"]
+    assert other_after == pytest.approx(1 - (1 - other_before) * 0.6, abs=0.05)
+    # English speakers' rate moves only by what more online enrolment brings.
+    assert abs(rate["after", "English"] - rate["before", "English"]) < 0.05
+
+
+def test_without_a_shift_the_weeks_look_alike() -> None:
+    plain = new_semester(8000, seed=2, weeks=2)
+    period = plain.groupby("week")
+    assert period[LABEL].mean().diff().abs().iloc[-1] < 0.03
+    assert period["lms_logins_per_week"].mean().diff().abs().iloc[-1] < 0.2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n": 150, "weeks": 2}, "100 students a week"),
+        ({"change_week": 9}, "change_week"),
+        ({"change_week": 1, "shift": SHIFT}, "before the change"),
+        ({"shift": SemesterShift(hidden_group=("first_language", "Klingon"))}, "hidden_group"),
+    ],
+)
+def test_new_semester_refuses_bad_arguments(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        new_semester(**kwargs)  # type: ignore[arg-type]

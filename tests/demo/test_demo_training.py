@@ -15,12 +15,6 @@ PROJECT = "student-dropout"
 TRAINING = 'group = "semester-2026-fall"'
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    store = tmp_path_factory.mktemp("headway")
-    return store, run_demo(n_students=800, dir=store, quiet=True)
-
-
 def test_every_variant_is_one_run(demo: tuple[Path, list[str]]) -> None:
     store, run_ids = demo
     assert len(run_ids) == len(VARIANTS)
@@ -72,7 +66,7 @@ def test_runs_report_test_metrics_overall_and_per_group(demo: tuple[Path, list[s
 def test_progress_line_per_variant_unless_quiet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_demo(n_students=300, dir=tmp_path, variants=VARIANTS[:2])
+    run_demo(n_students=300, dir=tmp_path, variants=VARIANTS[:2], monitor=False)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     assert VARIANTS[0].name in lines[0]

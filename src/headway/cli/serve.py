@@ -85,6 +85,13 @@ def ui(host: str, port: int, store_dir: Path | None, no_browser: bool) -> None:
 @click.option("--seed", default=7, show_default=True, help="Random seed of the dataset.")
 @click.option("--project", default="student-dropout", show_default=True)
 @click.option("--serve/--no-serve", "then_serve", default=False, help="Serve the UI afterwards.")
+@click.option(
+    "--monitor/--no-monitor",
+    "with_monitor",
+    default=True,
+    show_default=True,
+    help="Monitor the production model on eight weeks of a new semester.",
+)
 @host_option
 @port_option
 @dir_option
@@ -93,6 +100,7 @@ def demo(
     seed: int,
     project: str,
     then_serve: bool,
+    with_monitor: bool,
     host: str,
     port: int,
     store_dir: Path | None,
@@ -100,14 +108,18 @@ def demo(
     """Fill the local store with the education demo: at-risk student prediction.
 
     Generates a synthetic student dataset, trains several model variants with tracked
-    configs, learning curves, and metrics per student group, then prints where to look.
+    configs, learning curves, and metrics per student group, registers the best, monitors
+    it in production on a new semester with injected changes, then prints where to look.
     """
     from headway.demo import run_demo
+    from headway.demo.monitoring import MONITOR
 
     settings = build_settings(store_dir)
     _open_store(settings).close()
     click.echo(f"Headway demo: training dropout-risk models on {students} synthetic students…")
-    run_ids = run_demo(project=project, n_students=students, seed=seed, dir=settings.dir)
+    run_ids = run_demo(
+        project=project, n_students=students, seed=seed, dir=settings.dir, monitor=with_monitor
+    )
     click.echo(f"\n{len(run_ids)} runs tracked in project {project!r} (store: {settings.dir}).")
     click.echo(f"  List them:      headway runs ls {project} -o -summary.test/auc")
     click.echo(f"  Inspect one:    headway runs show {run_ids[0]}")
@@ -117,6 +129,10 @@ def demo(
     )
     click.echo(f"  Data and models: headway artifact ls {project}")
     click.echo("  Registry:       headway model history dropout-risk")
+    if with_monitor:
+        click.echo(f"  Monitor:        headway monitor show {project} {MONITOR}")
+        click.echo(f"  Its alerts:     headway monitor results {project} {MONITOR} --alerts")
+        click.echo(f"  Monitor page:   /projects/{project}/monitors/{MONITOR} in the web UI")
     if then_serve:
         from headway.server.runner import serve
 

@@ -109,10 +109,19 @@ def log_model(
     artifact_name: str,
     estimator: object,
     *,
+    inputs: list[str],
+    categorical: list[str],
+    sensitive: list[str],
     features: list[str],
     threshold: float,
     metrics: Mapping[str, float],
 ) -> ArtifactVersion | None:
+    """Log ``estimator`` (it scores a frame of the ``inputs`` columns) as ``model.pkl``,
+    with ``model.json`` saying what it reads and where it flags a student.
+
+    ``features`` are the encoded columns the classifier sees; ``sensitive`` the attributes
+    it was audited on without reading them, which a monitor of it checks too.
+    """
     art = headway.Artifact(
         artifact_name,
         "model",
@@ -125,7 +134,17 @@ def log_model(
     with art.new_file("model.pkl", "wb") as f:
         pickle.dump(estimator, f)
     with art.new_file("model.json") as f:
-        json.dump({"features": features, "threshold": threshold}, f, indent=2)
+        json.dump(
+            {
+                "inputs": inputs,
+                "categorical": categorical,
+                "sensitive": sensitive,
+                "features": features,
+                "threshold": threshold,
+            },
+            f,
+            indent=2,
+        )
     return run.log_artifact(art)
 
 

@@ -22,6 +22,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -36,6 +37,7 @@ from headway.demo.dataset import (
     split_by_semester,
 )
 from headway.demo.lineage import CLEANED, log_datasets, log_model, register
+from headway.demo.monitoring import monitor_new_semester
 from headway.sdk.artifacts.version import ArtifactVersion
 
 FloatArray = npt.NDArray[np.float64]
@@ -71,6 +73,9 @@ class Prepared:
     y_test: IntArray
     test_frame: pd.DataFrame
     feature_names: list[str]
+    #: Turns a student frame into the matrices above; stored with each model, so a
+    #: registered model scores student records as they come.
+    encoder: ColumnTransformer
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ def prepare(df: pd.DataFrame) -> Prepared:
         y_test=labels(split.test),
         test_frame=split.test,
         feature_names=[str(n).split("__", 1)[1] for n in encoder.get_feature_names_out()],
+        encoder=encoder,
     )
 
 
@@ -429,7 +435,10 @@ def _train_variant(
             model = log_model(
                 run,
                 model_artifact or f"model-{variant.name}",
-                predict.estimator,
+                Pipeline([("encode", data.encoder), ("classify", predict.estimator)]),
+                inputs=[*NUMERIC_COLUMNS, *CATEGORICAL_FEATURES],
+                categorical=list(CATEGORICAL_FEATURES),
+                sensitive=list(SENSITIVE_ATTRIBUTES),
                 features=list(data.feature_names),
                 threshold=threshold,
                 metrics=final,
@@ -449,13 +458,15 @@ def run_demo(
     quiet: bool = False,
     variants: Sequence[Variant] = VARIANTS,
     lineage: bool = True,
+    monitor: bool = True,
 ) -> list[str]:
     """Generate the students, train every variant as one run, and return the run ids.
 
     ``dir`` is the embedded store folder and ``url`` a team server, exactly as for
     :func:`headway.init`. Prints one progress line per variant unless ``quiet``. With
     ``lineage`` the data goes through artifacts and the best model into the registry
-    (see :mod:`headway.demo.lineage`).
+    (see :mod:`headway.demo.lineage`); with ``monitor`` as well, the production model is
+    then monitored on a new semester (see :mod:`headway.demo.monitoring`).
     """
     df = make_students(n_students, seed)
     store_dir = os.fspath(dir) if dir is not None else None
@@ -509,6 +520,8 @@ def run_demo(
             url,
         )
         register(project, models, retrain=retrain, dir=store_dir, url=url)
+        if monitor:
+            monitor_new_semester(project, dir=store_dir, url=url, seed=seed, quiet=quiet)
     return run_ids
 
 
