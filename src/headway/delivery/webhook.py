@@ -4,16 +4,24 @@ The signature is ``X-Headway-Signature: sha256=<hex>``, an HMAC-SHA256 with the 
 secret over ``"<timestamp>." + body``, where the timestamp is ``X-Headway-Timestamp``
 (Unix seconds). Receivers recompute it with :func:`verify` and reject old timestamps, so a
 captured request cannot be replayed later.
+
+:func:`send` is the one HTTP attempt under every JSON channel (this webhook, Slack,
+PagerDuty); :func:`alert_payload` is the generic webhook's body for an alert.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+
+from headway.delivery.message import AlertMessage
 
 #: Responses are kept up to this many characters in the delivery log.
 MAX_RESPONSE = 2000
@@ -70,11 +78,21 @@ def post(
     }
     if secret:
         headers["X-Headway-Signature"] = sign(secret, timestamp, body)
+    return send(url, body, headers=headers, timeout=timeout)
+
+
+def send(url: str, body: bytes, *, headers: Mapping[str, str], timeout: float = 10.0) -> Attempt:
+    """POST ``body`` to ``url`` once; any 2xx is success, everything else is recorded.
+
+    No answer (refused, DNS, TLS, timeout, a malformed URL) gives ``status_code=None`` and
+    the exception's name and text in ``error``; a non-2xx answer gives ``HTTP <code>``.
+    Redirects are not followed: a delivery goes where it was configured to, nowhere else.
+    """
     start = time.perf_counter()
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.post(url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
+            response = client.post(url, content=body, headers=dict(headers))
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return Attempt(
             False, None, "", f"{type(exc).__name__}: {exc}", (time.perf_counter() - start) * 1000
         )
@@ -87,3 +105,26 @@ def post(
         None if ok else f"HTTP {response.status_code}",
         elapsed,
     )
+
+
+def alert_event(message: AlertMessage) -> str:
+    """The ``X-Headway-Event`` of an alert delivery: ``alert.firing``, ``alert.resolved``, …"""
+    return f"alert.{message.state}"
+
+
+def alert_payload(message: AlertMessage) -> bytes:
+    """The generic webhook's JSON body for an alert (sent with :func:`post`)."""
+    alert: dict[str, Any] = {
+        "title": message.title,
+        "text": message.text,
+        "severity": message.severity,
+        "state": message.state,
+        "url": message.url,
+        "dedup_key": message.dedup_key,
+        "project": message.project,
+        "source": message.source,
+        "fields": dict(message.fields),
+        "created_at": message.created_at.isoformat(),
+    }
+    # Not sorted: the fields' order is the order the alert service chose to show them in.
+    return json.dumps({"alert": alert}, ensure_ascii=False).encode()
