@@ -53,11 +53,13 @@ test: install system-deps check web-test
 	$(BIN)/pytest
 
 # make bench ARGS="--quick" for a smoke run; ARGS="--scale" adds the large Headway-only sizes.
-# Then import speed (W&B, TensorBoard, MLflow sources of 1,000,000 points) and the UI's
-# timings in Chromium (benchmarks/ui_paint.py).
+# Then import speed (W&B, TensorBoard, MLflow sources of 1,000,000 points), monitoring
+# (drift, fairness, ingestion vs Evidently, NannyML, fairlearn) and the UI's timings in
+# Chromium (benchmarks/ui_paint.py).
 bench: install system-deps
 	$(BIN)/python benchmarks/run.py $(ARGS)
 	$(BIN)/python benchmarks/import_speed.py $(if $(findstring --quick,$(ARGS)),--quick,)
+	$(BIN)/python benchmarks/monitoring.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/ui_paint.py
 
 clean:

@@ -175,7 +175,9 @@ def render_table(
             text = fmt_number(value, col.digits)
             if col.extrapolated_flag and res.get(col.extrapolated_flag):
                 text += "*"
-            if col.ratio and ref is not None and ref is not row:
+            # Extra Headway rows (another mode of the same tool) are shown without ratio.
+            extra = row["tool"] != "headway" and str(row["tool"]).startswith("headway")
+            if col.ratio and ref is not None and ref is not row and not extra:
                 r = ratio(value, ref_res.get(col.key), col.lower_is_better)
                 if r is not None:
                     text += f" ({fmt_ratio(r)})"
