@@ -54,12 +54,14 @@ test: install system-deps check web-test
 
 # make bench ARGS="--quick" for a smoke run; ARGS="--scale" adds the large Headway-only sizes.
 # Then import speed (W&B, TensorBoard, MLflow sources of 1,000,000 points), monitoring
-# (drift, fairness, ingestion vs Evidently, NannyML, fairlearn) and the UI's timings in
+# (drift, fairness, ingestion vs Evidently, NannyML, fairlearn), alert rule evaluation and
+# the UI's timings in
 # Chromium (benchmarks/ui_paint.py).
 bench: install system-deps
 	$(BIN)/python benchmarks/run.py $(ARGS)
 	$(BIN)/python benchmarks/import_speed.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/monitoring.py $(if $(findstring --quick,$(ARGS)),--quick,)
+	$(BIN)/python benchmarks/alerts.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/ui_paint.py
 
 clean:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from headway.backend.local import LocalBackend
 from headway.settings import Settings
+from receivers import Certificates, HttpReceiver, SmtpReceiver, make_certificates
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 
@@ -59,3 +62,53 @@ def s3_server() -> Iterator[object]:
     server = S3Server()
     yield server
     server.stop()
+
+
+# -- real receivers on 127.0.0.1 (delivery and alerts tests) ---------------------------
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    """Records every POST; answers ``200 ok`` unless told otherwise (``reply``, ``hang``)."""
+    receiver = HttpReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose kernel completes the TCP handshake but whose server never says a word."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        yield s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Callable[..., SmtpReceiver]]:
+    """Starts SMTP servers with the given options; stops them after the test."""
+    started: list[SmtpReceiver] = []
+
+    def start(**options: Any) -> SmtpReceiver:
+        server = SmtpReceiver(**options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from headway import alerts
 from headway.errors import (
     AlreadyExists,
     Conflict,
@@ -37,6 +38,7 @@ __all__ = [
     "NotFound",
     "Run",
     "__version__",
+    "alerts",
     "config",
     "define_metric",
     "finish",

@@ -90,6 +90,9 @@ class Settings:
     #: Key that encrypts webhook secrets at rest (Fernet, urlsafe base64); default: a key
     #: file created in ``dir``. Several servers sharing a database must share this key.
     secret_key: str | None = None
+    #: Where people open the web UI (e.g. ``https://headway.school.edu``): alerts link
+    #: back to their page under it. ``headway server``/``ui`` default it to their address.
+    public_url: str | None = None
     #: Files at least this large are uploaded to an object store in parts.
     multipart_threshold: int = 64 * 1024 * 1024
     #: Part size of multipart uploads (S3's minimum is 5 MiB).
@@ -144,6 +147,7 @@ class Settings:
             ).expanduser(),
             "s3_endpoint_url": e.get("HEADWAY_S3_ENDPOINT_URL") or None,
             "secret_key": e.get("HEADWAY_SECRET_KEY") or None,
+            "public_url": (e.get("HEADWAY_PUBLIC_URL") or "").rstrip("/") or None,
         }
         for name in ("multipart_threshold", "multipart_part_size"):
             raw = e.get(f"HEADWAY_{name.upper()}")

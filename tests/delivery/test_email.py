@@ -10,11 +10,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from delivery_receivers import Certificates, Received, SmtpReceiver
 
 from headway.delivery.email import SmtpConfig, send_email
 from headway.delivery.message import AlertMessage
 from headway.errors import InvalidArgument
+from receivers import Certificates, Received, SmtpReceiver
 
 URL = "https://headway.example.edu/projects/student-dropout/monitors/dropout-risk"
 SENDER = "Headway <alerts@headway.example.edu>"

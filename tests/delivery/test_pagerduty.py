@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from delivery_receivers import HttpReceiver
 
 from headway.delivery.message import AlertMessage
 from headway.delivery.pagerduty import EVENTS_URL, post_pagerduty
+from receivers import HttpReceiver
 
 URL = "https://headway.example.edu/projects/student-dropout/monitors/dropout-risk"
 KEY = "R0UTINGKEY0123456789ABCDEFGHIJKL"

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from delivery_receivers import HttpReceiver
 
 from headway.delivery.message import AlertMessage
 from headway.delivery.slack import post_slack
+from receivers import HttpReceiver
 
 URL = "https://headway.example.edu/projects/student-dropout/monitors/dropout-risk"
 LINK = f"<{URL}|Open in Headway>"

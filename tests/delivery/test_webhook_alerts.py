@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from delivery_receivers import HttpReceiver
 
 from headway.delivery import webhook
 from headway.delivery.message import AlertMessage
 from headway.errors import InvalidArgument
+from receivers import HttpReceiver
 
 SECRET = "a-long-shared-secret-value"
 URL = "https://headway.example.edu/projects/student-dropout/monitors/dropout-risk"

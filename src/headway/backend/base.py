@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from headway.backend.alerts import BaseAlerts
 from headway.backend.artifacts import BaseArtifacts, BaseRegistry
 from headway.backend.monitoring import BaseMonitoring
 from headway.entities import (
@@ -39,6 +40,8 @@ class BaseBackend(abc.ABC):
     registry: BaseRegistry
     #: Monitors of models in production (see ``backend/monitoring.py``).
     monitoring: BaseMonitoring
+    #: Alert rules, alerts and channels (see ``backend/alerts.py``).
+    alerts: BaseAlerts
 
     #: The most metric points a run's writer puts in one batch for this backend. Batches
     #: are split at this size, so every batch fits the server's request cap and one

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from headway.alerting.service import EVALUATE_JOB, NOTIFY_JOB, RUN_RULES_EVERY, AlertService
+from headway.alerting.targets import Targets
 from headway.artifacts.service import ArtifactService, TransferLimits
+from headway.backend.alerts import LocalAlerts
 from headway.backend.base import BaseBackend
 from headway.backend.local_artifacts import LocalArtifacts, LocalRegistry
 from headway.backend.monitoring import LocalMonitoring
@@ -72,12 +75,33 @@ class LocalBackend(BaseBackend):
             store, self.artifact_service, self.registry_service, settings.cache_dir
         )
         self.monitoring = LocalMonitoring(self.monitoring_service)
-        #: Runs queued background jobs (monitor windows) when the server starts it.
-        self.worker = Worker(store, {JOB_KIND: self.monitoring_service.run_job})
+        self.alert_service = AlertService(
+            store,
+            Targets(self.monitoring_service, self.service, self.registry_service),
+            SecretBox.from_settings(settings),
+            public_url=settings.public_url,
+        )
+        self.alerts = LocalAlerts(self.alert_service, settings.user)
+        # New results are judged by the rules watching them as soon as they are stored.
+        self.monitoring_service.on_computed = self.alert_service.evaluate_monitor
+        #: Runs queued background jobs (monitor windows, alert notifications) when the
+        #: server starts it; `headway worker` runs the same one.
+        self.worker = Worker(
+            store,
+            {
+                JOB_KIND: self.monitoring_service.run_job,
+                NOTIFY_JOB: self.alert_service.run_notify_job,
+                EVALUATE_JOB: self.alert_service.run_evaluate_job,
+            },
+            periodic=[(RUN_RULES_EVERY, self.alert_service.evaluate_run_rules)],
+        )
 
     def start_background(self) -> None:
         self.dispatcher.start()
         self.monitoring_service.on_data = self.worker.wake
+        # A worker now delivers notifications and retries them; without one (a script on a
+        # laptop) each is attempted once at once and left queued for a later worker.
+        self.alert_service.inline_delivery = False
         self.worker.start()
 
     def close(self) -> None:

@@ -83,6 +83,8 @@ class MonitoringService:
         self._fit_lock = threading.Lock()
         #: Called after data arrives (the server wakes its in-process worker).
         self.on_data: Callable[[], None] | None = None
+        #: Called with (project, monitor) after windows were (re)computed: alert rules.
+        self.on_computed: Callable[[str, str], object] | None = None
 
     # -- monitors -------------------------------------------------------------------------
     def _resolve(self, spec: MonitorSpec) -> tuple[str | None, int | None]:
@@ -413,6 +415,12 @@ class MonitoringService:
             if unmatched:
                 messages.append(f"{unmatched} labels have ids that match no logged prediction")
         self.store.monitoring.set_computed(monitor.id, now_utc(), self._health(monitor, unmatched))
+        if recomputed and self.on_computed is not None:
+            try:
+                self.on_computed(project, name)
+            except Exception:
+                # Alerting on the results must never undo or fail their computation.
+                log.warning("after computing %s/%s", project, name, exc_info=True)
         return ComputeReport(
             windows=len(plans),
             recomputed=recomputed,

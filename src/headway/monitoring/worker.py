@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,9 +40,13 @@ class Worker:
         *,
         name: str | None = None,
         poll: float = 1.0,
+        periodic: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
         self.store = store
         self.handlers = handlers
+        #: (every seconds, task): checks nothing triggers, e.g. a run that went silent.
+        self.periodic = list(periodic)
+        self._next_at = [0.0 for _ in self.periodic]
         self.name = name or worker_name()
         self.poll = poll
         self._stop = threading.Event()
@@ -99,10 +103,23 @@ class Worker:
                 job = None
                 time.sleep(self.poll)
             if job is None:
+                self.run_periodic()
                 if until_idle:
                     return
                 self._wake.wait(self.poll)
                 self._wake.clear()
+
+    def run_periodic(self) -> None:
+        """Run the periodic tasks that are due; a failing task is logged, never raised."""
+        now = time.monotonic()
+        for i, (every, task) in enumerate(self.periodic):
+            if now < self._next_at[i]:
+                continue
+            self._next_at[i] = now + every
+            try:
+                task()
+            except Exception:
+                log.warning("periodic task %s failed", task, exc_info=True)
 
     def start(self) -> None:
         if self._thread is None:

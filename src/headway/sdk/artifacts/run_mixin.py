@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from headway.artifacts import names
+from headway.entities.alerts import Alert
 from headway.entities.registry import ModelVersion
-from headway.errors import InvalidArgument, StorageError, Unavailable
+from headway.errors import InvalidArgument, NotFound, StorageError, Unavailable
 from headway.sdk.artifacts.builder import Artifact
 from headway.sdk.artifacts.logger import log_artifact
 from headway.sdk.artifacts.spool import spool_artifact
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("headway")
 #: Seconds to wait for the run itself to reach the backend before committing to it.
 _FLUSH_TIMEOUT = 60.0
+#: ``run.alert`` levels, W&B's names included.
+_LEVELS = {
+    "info": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "error": "critical",
+    "critical": "critical",
+}
 
 
 def as_artifact(
@@ -140,6 +149,31 @@ class ArtifactRunMixin:
         if type is not None and used.type != type:
             raise InvalidArgument(f"{used.qualified_name} has type {used.type!r}, not {type!r}")
         return ArtifactVersion(backend, used, self._cache_dir)
+
+    def alert(self, title: str, text: str = "", level: str = "warning") -> Alert | None:
+        """Raise an alert from training code: it opens in the project's alerts inbox and
+        goes to the project's alert channels (docs/alerts.md).
+
+        ``level`` is ``info``, ``warning`` (``warn``) or ``critical`` (``error``), W&B's
+        names included. Raising the same title again while its alert is open only updates
+        the text. Never raises for a store or network failure (the training goes on);
+        returns None then, or for a disabled run.
+        """
+        severity = _LEVELS.get(str(level).lower())
+        if severity is None:
+            raise InvalidArgument(f"unknown alert level {level!r}: use info, warning or critical")
+        backend = self._backend_for_artifacts()
+        if backend is None:
+            return None
+        try:
+            return backend.alerts.raise_alert(
+                self.project, title=title, text=text, severity=severity, run_id=self.id
+            )
+        except (InvalidArgument, NotFound):
+            raise
+        except Exception as exc:
+            log.warning("headway: alert %r was not raised: %s", title, exc)
+            return None
 
     def link_model(
         self,

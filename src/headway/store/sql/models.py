@@ -203,6 +203,7 @@ class RunFileRow(Base):
 
 # The other aggregates' tables register on the same metadata (migrations compare them all).
 from headway.store.sql import (  # noqa: E402, F401
+    models_alerts,
     models_artifacts,
     models_mlflow,
     models_monitoring,

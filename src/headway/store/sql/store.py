@@ -16,6 +16,8 @@ from headway.errors import AlreadyExists, NotFound
 from headway.store.sql import batch as batch_rows
 from headway.store.sql import metrics as metric_rows
 from headway.store.sql import runs as run_rows
+from headway.store.sql.alert_channels import ChannelRows
+from headway.store.sql.alerts import AlertRows
 from headway.store.sql.artifacts import ArtifactRows
 from headway.store.sql.batch import BatchEffects, ConfigMerge
 from headway.store.sql.engine import Database, make_engine
@@ -57,6 +59,8 @@ class SqlStore:
         self.mlflow = MlflowRows(self.db)
         self.monitoring = MonitoringRows(self.db)
         self.jobs = JobRows(self.db)
+        self.alerts = AlertRows(self.db)
+        self.alert_channels = ChannelRows(self.db)
 
     def close(self) -> None:
         self.db.dispose()

@@ -45,6 +45,7 @@ class HttpReceiver:
     content_type: str = "text/plain"
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False
+    remaining: int | None = None
     release: threading.Event = field(default_factory=threading.Event)
     _server: http.server.ThreadingHTTPServer | None = field(default=None, repr=False)
 
@@ -54,7 +55,10 @@ class HttpReceiver:
         body: bytes | str | dict[str, Any],
         *,
         headers: dict[str, str] | None = None,
+        times: int | None = None,
     ) -> None:
+        """Answer the next requests so; with ``times``, only that many, then ``200 ok``."""
+        self.remaining = times
         if isinstance(body, dict):
             self.body, self.content_type = json.dumps(body).encode(), "application/json"
         else:
@@ -79,6 +83,11 @@ class HttpReceiver:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(receiver.body)
+                if receiver.remaining is not None:
+                    receiver.remaining -= 1
+                    if receiver.remaining <= 0:
+                        receiver.remaining = None
+                        receiver.reply(200, "ok")
 
             def log_message(self, *args: object) -> None:
                 pass
