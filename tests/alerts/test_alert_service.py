@@ -454,3 +454,66 @@ def test_replaced_rule_keeps_its_alerts(backend: LocalBackend, drifting: headway
     backend.alerts.delete_rule("edu", "r")
     kept = backend.alerts.get_alert(alert.id)
     assert kept.rule_id is None and kept.rule_name == "r"
+
+
+def test_root_cause_ranks_the_injected_feature_first(
+    backend: LocalBackend, drifting: headway.Monitor
+) -> None:
+    headway.alerts.rule(
+        "edu",
+        "inputs changed",
+        monitor="dropout",
+        kind="multivariate",
+        condition=Threshold(op="above", value=0.6),
+        backend=backend,
+    )
+    [alert] = backend.alerts.alerts(project="edu", rule="inputs changed")
+    cause = backend.alerts.root_cause(alert.id)
+    assert cause.change_at is not None and cause.change_at.isoformat().startswith("2026-09-04")
+    top = cause.causes[0]
+    assert (top.kind, top.subject) == ("feature", "lms_logins_per_week") and top.score > 0.9
+    assert cause.drifted[0].feature == "lms_logins_per_week" and cause.drifted[0].ratio > 1
+    # No segment's change stands out of its own noise as much as the drifted feature.
+    assert all(c.score < top.score / 2 for c in cause.causes if c.kind == "segment")
+    assert cause.series is not None and cause.series.transitions == ((3, "firing"),)
+    assert "change point" in cause.method
+
+
+def test_root_cause_names_the_promotion_just_before_the_change(
+    tmp_path: Any, http_receiver: HttpReceiver
+) -> None:
+    from headway.testing.monitoring_data import fill_monitoring_project
+
+    store = tmp_path / "store"
+    filled = fill_monitoring_project("dropout", dir=store, rows_per_day=400)
+    change = datetime.fromisoformat(filled.change_start)
+    backend = LocalBackend(Settings.from_env(env={}, dir=str(store)))
+    try:
+        # What the registry recorded half a day before the inputs changed (the store takes
+        # the time, as the registry service would have stamped it then).
+        backend.alert_service.store.registry.set_alias(
+            filled.model,
+            "staging",
+            1,
+            actor="ci",
+            now=change - timedelta(hours=12),
+            check_role=lambda *args, **kwargs: None,
+        )
+        headway.alerts.rule(
+            "dropout",
+            "drift share",
+            monitor=filled.monitor,
+            kind="dataset",
+            condition=Threshold(op="above", value=0.1),
+            backend=backend,
+        )
+        [alert] = backend.alerts.alerts(project="dropout", rule="drift share")
+        cause = backend.alerts.root_cause(alert.id)
+        kinds = [(c.kind, c.subject) for c in cause.causes]
+        changed = set(filled.changes.values())
+        assert kinds[0][0] == "feature" and kinds[0][1] in changed
+        promotion = next(c for c in cause.causes if c.kind == "event" and "staging" in c.subject)
+        assert promotion.score > 0.5
+        assert any(e.kind == "alias_set" for e in cause.timeline)
+    finally:
+        backend.close()

@@ -37,6 +37,7 @@ from headway.entities.alerts import (
     AlertRule,
     Channel,
     Condition,
+    RootCause,
     RulePreview,
     RuleTarget,
     Severity,
@@ -344,9 +345,10 @@ class AlertService:
         changed = 0
         for rule in self.store.alerts.rules(project, enabled=True):
             t = rule.target
-            if (t.type == "monitor" and t.monitor == monitor) or (t.type == "model" and any(
-                m.spec.name == monitor for m in self.targets.monitors(project, t)
-            )):
+            if (t.type == "monitor" and t.monitor == monitor) or (
+                t.type == "model"
+                and any(m.spec.name == monitor for m in self.targets.monitors(project, t))
+            ):
                 changed += len(self._safe_evaluate(rule))
         return changed
 
@@ -426,6 +428,12 @@ class AlertService:
                 now=now,
             )
         return opened, created
+
+    def root_cause(self, alert_id: int) -> RootCause:
+        """The alert page's "why": see :mod:`headway.alerting.root_cause`."""
+        from headway.alerting.root_cause import root_cause
+
+        return root_cause(self, self.store.alerts.get_alert(alert_id))
 
     def _rule_of(self, alert: Alert) -> AlertRule | None:
         if alert.rule_id is None:

@@ -21,6 +21,7 @@ from headway.entities.alerts import (
     ChannelTest,
     Condition,
     Notification,
+    RootCause,
     RulePreview,
     RuleTarget,
 )
@@ -236,6 +237,9 @@ class LocalAlerts(BaseAlerts):
     def notifications(self, alert_id: int) -> list[Notification]:
         self.service.store.alerts.get_alert(alert_id)
         return self.service.store.alert_channels.notifications(alert_id)
+
+    def root_cause(self, alert_id: int) -> RootCause:
+        return self.service.root_cause(alert_id)
 
     def acknowledge(self, alert_id: int, note: str = "") -> Alert:
         return self.service.acknowledge(alert_id, by=self.user, note=note)

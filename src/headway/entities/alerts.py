@@ -467,3 +467,64 @@ class RulePreview:
     upper: tuple[float | None, ...]
     #: ``(index, "firing" | "resolved")`` where the rule would have changed state.
     transitions: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One candidate explanation of an alert, with how strongly it goes with the change."""
+
+    kind: Literal["feature", "segment", "event"]
+    subject: str
+    #: Association with the alert's change, 0 (none) to 1; ``method`` says how it is computed.
+    score: float
+    detail: str
+    at: datetime | None = None
+    link: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """Something that changed around an alert: a promotion, a dataset version, a config."""
+
+    at: datetime
+    kind: str  # model_version, alias_set, dataset_version, monitor_config
+    text: str
+    link: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DriftedFeature:
+    feature: str
+    method: str
+    value: float | None
+    threshold: float | None
+    p_value: float | None
+    #: How far past its threshold (≥ 1: drifted), comparable across methods.
+    ratio: float
+
+
+@dataclass(frozen=True)
+class SegmentDrop:
+    subject: str
+    group: str
+    metric: str
+    value: float | None
+    reference: float | None
+    #: How much worse than the reference (positive: worse), in the metric's units.
+    drop: float
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """What an alert's page shows under "why": the series that fired with its band, the
+    most drifted features and the worst segments in the window it fired, what changed
+    around it, and every candidate ranked by its association with the change."""
+
+    alert_id: int
+    change_at: datetime | None
+    method: str
+    series: RulePreview | None
+    drifted: tuple[DriftedFeature, ...]
+    segments: tuple[SegmentDrop, ...]
+    timeline: tuple[TimelineEvent, ...]
+    causes: tuple[Cause, ...]
