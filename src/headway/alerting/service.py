@@ -94,7 +94,10 @@ def check_target(target: RuleTarget) -> RuleTarget:
             details={"field": "target.kind"},
         )
     if target.type == "runs" and (target.monitor or target.model):
-        raise InvalidArgument("a runs target takes filter= and metric=, not a monitor or model")
+        raise InvalidArgument(
+            "a runs target takes filter= and metric=, not a monitor or model",
+            details={"field": "target.monitor" if target.monitor else "target.model"},
+        )
     if target.type == "model" and "@" not in str(target.model) and ":" in str(target.model):
         raise InvalidArgument(
             "a model target follows an alias (name@production), not a fixed version",

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from headway.entities.alerts import (
+    ALERT_STATES,
+    SEVERITIES,
     Alert,
     AlertEvent,
     AlertRule,
@@ -25,12 +27,17 @@ from headway.entities.alerts import (
     RulePreview,
     RuleTarget,
 )
+from headway.errors import InvalidArgument
 
 if TYPE_CHECKING:
     from headway.alerting.service import AlertService
 
 
 class BaseAlerts(abc.ABC):
+    @abc.abstractmethod
+    def with_user(self, user: str) -> BaseAlerts:
+        """The same alerts, acting as ``user`` (who acknowledged or resolved)."""
+
     # -- rules ----------------------------------------------------------------------------
     @abc.abstractmethod
     def create_rule(
@@ -110,6 +117,10 @@ class BaseAlerts(abc.ABC):
     def notifications(self, alert_id: int) -> list[Notification]: ...
 
     @abc.abstractmethod
+    def root_cause(self, alert_id: int) -> RootCause:
+        """Why the alert fired (docs/alerts.md#root-cause). Raises: NotFound."""
+
+    @abc.abstractmethod
     def acknowledge(self, alert_id: int, note: str = "") -> Alert:
         """Raises: NotFound; Conflict if it is already resolved."""
 
@@ -160,6 +171,9 @@ class LocalAlerts(BaseAlerts):
     def __init__(self, service: AlertService, user: str) -> None:
         self.service = service
         self.user = user
+
+    def with_user(self, user: str) -> LocalAlerts:
+        return LocalAlerts(self.service, user)
 
     def create_rule(
         self,
@@ -223,6 +237,10 @@ class LocalAlerts(BaseAlerts):
         rule: str | None = None,
         limit: int = 200,
     ) -> list[Alert]:
+        _check_choices("state", states, ALERT_STATES)
+        _check_choices("severity", severities, SEVERITIES)
+        if not 1 <= limit <= 10_000:
+            raise InvalidArgument("limit must be 1 to 10,000", details={"field": "limit"})
         return self.service.store.alerts.alerts(
             project=project, states=states, severities=severities, rule=rule, limit=limit
         )
@@ -294,4 +312,13 @@ class LocalAlerts(BaseAlerts):
             response=a.response,
             error=a.error,
             duration_ms=a.duration_ms,
+        )
+
+
+def _check_choices(field: str, given: Sequence[str], allowed: Sequence[str]) -> None:
+    unknown = [x for x in given if x not in allowed]
+    if unknown:
+        raise InvalidArgument(
+            f"unknown {field} {', '.join(map(repr, unknown))}: choose from {', '.join(allowed)}",
+            details={"field": field},
         )

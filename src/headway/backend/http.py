@@ -23,6 +23,7 @@ import httpx
 
 from headway.backend import codec, lifecycle_wire
 from headway.backend.base import BaseBackend
+from headway.backend.http_alerts import HttpAlerts
 from headway.backend.http_artifacts import USER_HEADER, HttpArtifacts, HttpRegistry
 from headway.backend.http_monitoring import HttpMonitoring
 from headway.entities import (
@@ -92,6 +93,7 @@ class HttpBackend(BaseBackend):
         self.artifacts = HttpArtifacts(self)
         self.registry = HttpRegistry(self)
         self.monitoring = HttpMonitoring(self)
+        self.alerts = HttpAlerts(self)
 
     def close(self) -> None:
         self._client.close()

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from headway.cli import artifacts, data, gc, importers, models, monitors, runs, serve, sync
+from headway.cli import alerts, artifacts, data, gc, importers, models, monitors, runs, serve, sync
 from headway.cli.options import close_backends
 from headway.errors import HeadwayError
 
@@ -35,6 +35,7 @@ cli.add_command(gc.gc)
 cli.add_command(importers.import_group)
 cli.add_command(monitors.monitor)
 cli.add_command(monitors.worker)
+cli.add_command(alerts.alert)
 
 
 def main() -> None:

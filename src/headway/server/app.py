@@ -26,6 +26,7 @@ from headway.server.ingest_stats import IngestStats
 from headway.server.mlflow import routes as mlflow_routes
 from headway.server.mlflow.context import Mlflow
 from headway.server.routers import (
+    alerts,
     analysis,
     artifact_preview,
     artifacts,
@@ -67,6 +68,7 @@ _TAGS = [
         "description": "Monitors of models in production: inference logs, drift, "
         "performance, fairness.",
     },
+    {"name": "alerts", "description": "Alert rules, the alerts they open, and channels."},
 ]
 
 
@@ -127,6 +129,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         lineage,
         registry,
         monitoring,
+        alerts,
     ):
         api.include_router(module.router)
     api.include_router(registry.compare_router)

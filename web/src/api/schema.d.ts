@@ -21,6 +21,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alert rules of every project */
+        get: operations["list_all_rules_api_v1_alert_rules_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts of every project, newest first */
+        get: operations["list_alerts_api_v1_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert */
+        get: operations["get_alert_api_v1_alerts__alert_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an alert (someone is looking into it) */
+        post: operations["acknowledge_api_v1_alerts__alert_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An alert's history, oldest first */
+        get: operations["alert_events_api_v1_alerts__alert_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What was sent about an alert, per channel, with attempts */
+        get: operations["alert_notifications_api_v1_alerts__alert_id__notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an alert by hand */
+        post: operations["resolve_api_v1_alerts__alert_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/root-cause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why an alert fired: drifted features, worst segments, changes, ranked causes */
+        get: operations["alert_root_cause_api_v1_alerts__alert_id__root_cause_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/blobs/{digest}": {
         parameters: {
             query?: never;
@@ -209,6 +345,147 @@ export interface paths {
          * @description A malformed filter is a 400 whose message names the position of the error.
          */
         post: operations["search_runs_api_v1_projects__name__runs_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's alert channels (secrets never shown) */
+        get: operations["list_channels_api_v1_projects__project__alert_channels_get"];
+        put?: never;
+        /** Add an alert channel: webhook, slack, email or pagerduty */
+        post: operations["create_channel_api_v1_projects__project__alert_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-channels/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a channel */
+        delete: operations["delete_channel_api_v1_projects__project__alert_channels__name__delete"];
+        options?: never;
+        head?: never;
+        /** Enable or disable a channel */
+        patch: operations["patch_channel_api_v1_projects__project__alert_channels__name__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-channels/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message now and say what the receiver answered */
+        post: operations["test_channel_api_v1_projects__project__alert_channels__name__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's alert rules */
+        get: operations["list_rules_api_v1_projects__project__alert_rules_get"];
+        put?: never;
+        /** Create an alert rule (exist_ok: or replace the one of that name) */
+        post: operations["create_rule_api_v1_projects__project__alert_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** When a draft rule would have fired over the latest points (stores nothing) */
+        post: operations["preview_api_v1_projects__project__alert_rules_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-rules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert rule */
+        get: operations["get_rule_api_v1_projects__project__alert_rules__name__get"];
+        put?: never;
+        post?: never;
+        /** Delete a rule (its alerts stay in the history) */
+        delete: operations["delete_rule_api_v1_projects__project__alert_rules__name__delete"];
+        options?: never;
+        head?: never;
+        /** Enable, disable, mute or unmute a rule */
+        patch: operations["patch_rule_api_v1_projects__project__alert_rules__name__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alert-rules/{name}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate a rule now; returns the alerts that opened or resolved */
+        post: operations["evaluate_rule_api_v1_projects__project__alert_rules__name__evaluate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Raise an alert from code (run.alert); an open one of that title is refreshed */
+        post: operations["raise_alert_api_v1_projects__project__alerts_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1176,6 +1453,102 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlertEventList */
+        AlertEventList: {
+            /** Events */
+            events: components["schemas"]["AlertEventOut"][];
+        };
+        /** AlertEventOut */
+        AlertEventOut: {
+            /** Alert Id */
+            alert_id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string | null;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /**
+             * Type
+             * @description fired, acknowledged, resolved, notified, notify_failed, …
+             */
+            type: string;
+        };
+        /** AlertList */
+        AlertList: {
+            /** Alerts */
+            alerts: components["schemas"]["AlertOut"][];
+        };
+        /** AlertOut */
+        AlertOut: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** At */
+            at: string | null;
+            /** Id */
+            id: number;
+            /** Lower */
+            lower: number | ("NaN" | "Infinity" | "-Infinity") | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Project */
+            project: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /**
+             * Rule Id
+             * @description null: raised from code (run.alert).
+             */
+            rule_id: number | null;
+            /** Rule Name */
+            rule_name: string;
+            /**
+             * Scope
+             * @description What it is about, e.g. monitor:dropout/drift/gpa/*\/psi.
+             */
+            scope: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning" | "critical";
+            /** Source */
+            source: {
+                [key: string]: unknown;
+            };
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "firing" | "acknowledged" | "resolved";
+            /** Step */
+            step: number | null;
+            /** Text */
+            text: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Upper */
+            upper: number | ("NaN" | "Infinity" | "-Infinity") | null;
+            /** Value */
+            value: number | ("NaN" | "Infinity" | "-Infinity") | null;
+        };
         /** AliasAtOut */
         AliasAtOut: {
             version: components["schemas"]["ModelVersionOut"] | null;
@@ -1344,6 +1717,112 @@ export interface components {
             digest: string;
             /** Size */
             size: number;
+        };
+        /** CauseOut */
+        CauseOut: {
+            /** At */
+            at: string | null;
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "feature" | "segment" | "event";
+            /** Link */
+            link: {
+                [key: string]: unknown;
+            };
+            /**
+             * Score
+             * @description Association with the change, 0 to 1 (see method).
+             */
+            score: number;
+            /** Subject */
+            subject: string;
+        };
+        /** ChannelIn */
+        ChannelIn: {
+            /**
+             * Config
+             * @description webhook: url; email: host, port, sender, to, security, username, ca_file; pagerduty: url (optional); slack: none.
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Min Severity
+             * @description Only alerts at or above this severity.
+             * @default info
+             */
+            min_severity: string;
+            /** Name */
+            name: string;
+            /**
+             * Secret
+             * @description Write-only: the webhook's signing secret, the Slack URL, the SMTP password or the PagerDuty routing key. Stored encrypted, never returned.
+             */
+            secret?: string | null;
+            /**
+             * Type
+             * @description webhook, slack, email or pagerduty.
+             */
+            type: string;
+        };
+        /** ChannelList */
+        ChannelList: {
+            /** Channels */
+            channels: components["schemas"]["ChannelOut"][];
+        };
+        /** ChannelOut */
+        ChannelOut: {
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Created At */
+            created_at: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Has Secret */
+            has_secret: boolean;
+            /** Id */
+            id: number;
+            /**
+             * Min Severity
+             * @enum {string}
+             */
+            min_severity: "info" | "warning" | "critical";
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "webhook" | "slack" | "email" | "pagerduty";
+        };
+        /** ChannelPatch */
+        ChannelPatch: {
+            /** Enabled */
+            enabled: boolean;
+        };
+        /**
+         * ChannelTestOut
+         * @description What the channel's receiver answered to a test message.
+         */
+        ChannelTestOut: {
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Response */
+            response: string;
+            /** Status Code */
+            status_code: number | null;
         };
         /** CommitIn */
         CommitIn: {
@@ -1515,6 +1994,24 @@ export interface components {
          * @enum {string}
          */
         Direction: "upstream" | "downstream" | "both";
+        /** DriftedOut */
+        DriftedOut: {
+            /** Feature */
+            feature: string;
+            /** Method */
+            method: string;
+            /** P Value */
+            p_value: number | null;
+            /**
+             * Ratio
+             * @description How far past its threshold (>= 1: drifted).
+             */
+            ratio: number;
+            /** Threshold */
+            threshold: number | null;
+            /** Value */
+            value: number | null;
+        };
         /** EnvelopeIn */
         EnvelopeIn: {
             /**
@@ -2214,6 +2711,51 @@ export interface components {
             /** Window */
             window: string;
         };
+        /** NoteIn */
+        NoteIn: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** NotificationList */
+        NotificationList: {
+            /** Notifications */
+            notifications: components["schemas"]["NotificationOut"][];
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Alert Id */
+            alert_id: number;
+            /** Attempts */
+            attempts: number;
+            /** Channel */
+            channel: string;
+            /** Channel Id */
+            channel_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "firing" | "acknowledged" | "resolved";
+            /** Id */
+            id: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+        };
         /** ParamImportanceOut */
         ParamImportanceOut: {
             /**
@@ -2243,6 +2785,62 @@ export interface components {
         PartOut: {
             /** Etag */
             etag: string;
+        };
+        /** PreviewIn */
+        PreviewIn: {
+            /**
+             * Condition
+             * @description The condition's to_dict() form, tagged by kind: {"kind": "threshold", "op": "above", "value": 0.1}, {"kind": "is_nan"}, {"kind": "change", "direction": "drop", "relative": 0.1, "baseline": "reference"}, {"kind": "anomaly", "method": "zscore", "k": 3}, {"kind": "verdict", "verdicts": ["drift"]}; every kind takes for_windows.
+             */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Last
+             * @description Points per scope, 1 to 1,000.
+             * @default 30
+             */
+            last: number;
+            target: components["schemas"]["TargetWire"];
+        };
+        /** PreviewList */
+        PreviewList: {
+            /** Previews */
+            previews: components["schemas"]["PreviewOut"][];
+        };
+        /**
+         * PreviewOut
+         * @description A rule judged over the latest points of one scope (nothing is stored).
+         */
+        PreviewOut: {
+            /** Breach */
+            breach: boolean[];
+            /** Firing */
+            firing: boolean[];
+            /** Label */
+            label: string;
+            /** Lower */
+            lower: (number | null)[];
+            /** Scope */
+            scope: string;
+            /** Steps */
+            steps: (number | null)[];
+            /** Times */
+            times: string[];
+            /**
+             * Transitions
+             * @description (index, state) where the rule would have changed state.
+             */
+            transitions: [
+                number,
+                "firing" | "resolved"
+            ][];
+            /** Upper */
+            upper: (number | null)[];
+            /** Values */
+            values: (number | null)[];
+            /** Verdicts */
+            verdicts: string[] | null;
         };
         /** ProjectIn */
         ProjectIn: {
@@ -2275,6 +2873,27 @@ export interface components {
              * @description Role required to move the alias; null lifts it.
              */
             role: string | null;
+        };
+        /** RaiseIn */
+        RaiseIn: {
+            /**
+             * Run Id
+             * @description The run it is about: one open alert per run.
+             */
+            run_id?: string | null;
+            /**
+             * Severity
+             * @description info, warning or critical.
+             * @default warning
+             */
+            severity: string;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            /** Title */
+            title: string;
         };
         /** RecomputeIn */
         RecomputeIn: {
@@ -2423,6 +3042,118 @@ export interface components {
         RoleIn: {
             /** Role */
             role?: string | null;
+        };
+        /**
+         * RootCauseOut
+         * @description Why an alert fired: candidates ranked by the step they make at its change point.
+         */
+        RootCauseOut: {
+            /** Alert Id */
+            alert_id: number;
+            /** Causes */
+            causes: components["schemas"]["CauseOut"][];
+            /** Change At */
+            change_at: string | null;
+            /** Drifted */
+            drifted: components["schemas"]["DriftedOut"][];
+            /** Method */
+            method: string;
+            /** Segments */
+            segments: components["schemas"]["SegmentDropOut"][];
+            series: components["schemas"]["PreviewOut"] | null;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineOut"][];
+        };
+        /** RuleIn */
+        RuleIn: {
+            /**
+             * Channels
+             * @description Channel names; empty: every enabled channel.
+             */
+            channels?: string[];
+            /**
+             * Condition
+             * @description The condition's to_dict() form, tagged by kind: {"kind": "threshold", "op": "above", "value": 0.1}, {"kind": "is_nan"}, {"kind": "change", "direction": "drop", "relative": 0.1, "baseline": "reference"}, {"kind": "anomaly", "method": "zscore", "k": 3}, {"kind": "verdict", "verdicts": ["drift"]}; every kind takes for_windows.
+             */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Cooldown Seconds
+             * @default 0
+             */
+            cooldown_seconds: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Exist Ok
+             * @description Replace the settings of a rule of that name.
+             * @default false
+             */
+            exist_ok: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Severity
+             * @description info, warning or critical.
+             * @default warning
+             */
+            severity: string;
+            target: components["schemas"]["TargetWire"];
+        };
+        /** RuleList */
+        RuleList: {
+            /** Rules */
+            rules: components["schemas"]["RuleOut"][];
+        };
+        /** RuleOut */
+        RuleOut: {
+            /** Channels */
+            channels: string[];
+            /**
+             * Condition
+             * @description The condition's to_dict() form, tagged by kind: {"kind": "threshold", "op": "above", "value": 0.1}, {"kind": "is_nan"}, {"kind": "change", "direction": "drop", "relative": 0.1, "baseline": "reference"}, {"kind": "anomaly", "method": "zscore", "k": 3}, {"kind": "verdict", "verdicts": ["drift"]}; every kind takes for_windows.
+             */
+            condition: {
+                [key: string]: unknown;
+            };
+            /** Cooldown Seconds */
+            cooldown_seconds: number;
+            /** Created At */
+            created_at: string | null;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: number;
+            /** Muted Until */
+            muted_until: string | null;
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning" | "critical";
+            target: components["schemas"]["TargetWire"];
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /** RulePatch */
+        RulePatch: {
+            /** Enabled */
+            enabled?: boolean | null;
+            /**
+             * Muted Until
+             * @description Notify nobody until then (UTC if no offset); null unmutes.
+             */
+            muted_until?: string | null;
         };
         /** RunArtifactsOut */
         RunArtifactsOut: {
@@ -2644,6 +3375,24 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** SegmentDropOut */
+        SegmentDropOut: {
+            /**
+             * Drop
+             * @description How much worse than before the change (positive: worse).
+             */
+            drop: number;
+            /** Group */
+            group: string;
+            /** Metric */
+            metric: string;
+            /** Reference */
+            reference: number | null;
+            /** Subject */
+            subject: string;
+            /** Value */
+            value: number | null;
+        };
         /**
          * SeriesOut
          * @description Columnar points in logged order.
@@ -2697,6 +3446,80 @@ export interface components {
              * @description Rows in the whole file; null when counting would mean reading a very large CSV to its end.
              */
             total_rows: number | null;
+        };
+        /**
+         * TargetWire
+         * @description Which series a rule watches (see ``RuleTarget``).
+         */
+        TargetWire: {
+            /**
+             * After Step
+             * @description Runs: ignore this step and earlier.
+             */
+            after_step?: number | null;
+            /**
+             * Filter
+             * @description Runs filter expression (type runs).
+             */
+            filter?: string | null;
+            /**
+             * Group
+             * @description Segment value or group; '*' for all.
+             * @default *
+             */
+            group: string;
+            /**
+             * Kind
+             * @description Result kind: drift, performance, …
+             */
+            kind?: string | null;
+            /**
+             * Metric
+             * @description Method or metric; for runs the metric key.
+             */
+            metric?: string | null;
+            /**
+             * Model
+             * @description name@alias (type model).
+             */
+            model?: string | null;
+            /**
+             * Monitor
+             * @description Monitor name (type monitor).
+             */
+            monitor?: string | null;
+            /**
+             * Stall Minutes
+             * @description Runs, metric _state: stalled after.
+             */
+            stall_minutes?: number | null;
+            /**
+             * Subject
+             * @description Feature, segment column or attribute; '*' the whole window; null each.
+             * @default *
+             */
+            subject: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "monitor" | "model" | "runs";
+        };
+        /** TimelineOut */
+        TimelineOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Kind */
+            kind: string;
+            /** Link */
+            link: {
+                [key: string]: unknown;
+            };
+            /** Text */
+            text: string;
         };
         /** UploadIn */
         UploadIn: {
@@ -2875,6 +3698,411 @@ export interface operations {
             };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_all_rules_api_v1_alert_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alerts_api_v1_alerts_get: {
+        parameters: {
+            query?: {
+                project?: string | null;
+                /** @description firing, acknowledged, resolved */
+                state?: string[] | null;
+                /** @description info, warning, critical */
+                severity?: string[] | null;
+                /** @description Only alerts of this rule name */
+                rule?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_alert_api_v1_alerts__alert_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_api_v1_alerts__alert_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    alert_events_api_v1_alerts__alert_id__events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEventList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    alert_notifications_api_v1_alerts__alert_id__notifications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resolve_api_v1_alerts__alert_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    alert_root_cause_api_v1_alerts__alert_id__root_cause_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RootCauseOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3359,6 +4587,688 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_channels_api_v1_projects__project__alert_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_channel_api_v1_projects__project__alert_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_channel_api_v1_projects__project__alert_channels__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_channel_api_v1_projects__project__alert_channels__name__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_channel_api_v1_projects__project__alert_channels__name__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rules_api_v1_projects__project__alert_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_rule_api_v1_projects__project__alert_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_api_v1_projects__project__alert_rules_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rule_api_v1_projects__project__alert_rules__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_rule_api_v1_projects__project__alert_rules__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_rule_api_v1_projects__project__alert_rules__name__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    evaluate_rule_api_v1_projects__project__alert_rules__name__evaluate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    raise_alert_api_v1_projects__project__alerts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RaiseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
                 };
             };
             /** @description Bad Request */

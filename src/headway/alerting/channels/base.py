@@ -37,13 +37,13 @@ class BaseChannel(abc.ABC):
             raise InvalidArgument(
                 f"{self.name} channel: unknown setting {', '.join(map(repr, unknown))}; "
                 f"it takes {', '.join(self.config_keys) or 'none'}",
-                details={"field": unknown[0]},
+                details={"field": f"config.{unknown[0]}"},
             )
         missing = [k for k, required in self.config_keys.items() if required and k not in config]
         if missing:
             raise InvalidArgument(
                 f"{self.name} channel: missing setting {', '.join(map(repr, missing))}",
-                details={"field": missing[0]},
+                details={"field": f"config.{missing[0]}"},
             )
         if self.secret_required and not secret:
             raise InvalidArgument(
@@ -67,5 +67,8 @@ class BaseChannel(abc.ABC):
 
 def http_url(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise InvalidArgument(f"{what} must be an http:// or https:// URL, not {value!r}")
+        raise InvalidArgument(
+            f"{what} must be an http:// or https:// URL, not {value!r}",
+            details={"field": "secret" if what.startswith("the ") else f"config.{what}"},
+        )
     return value
