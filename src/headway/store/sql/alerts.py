@@ -253,8 +253,9 @@ class AlertRows:
 
         try:
             return self.db.retry_write(work)  # type: ignore[no-any-return]
-        except IntegrityError:
-            # Another worker opened it between our look and our insert: theirs stands.
+        except (IntegrityError, AlreadyExists):
+            # Another worker opened it between our look and our insert (the session helper
+            # reports the unique key's violation as AlreadyExists): theirs stands.
             with self.db.read() as s:
                 row = s.scalar(select(AlertRow).where(AlertRow.open_key == key))
                 if row is None:
