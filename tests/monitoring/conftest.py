@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from monitoring_support import dataset, open_monitor
 
 import headway
 from headway.backend.base import BaseBackend
 from headway.monitoring.synthetic import SyntheticMonitoringData
+from monitoring_support import dataset, open_monitor
 
 MakeMonitor = Callable[..., tuple[headway.Monitor, SyntheticMonitoringData]]
 

@@ -14,7 +14,6 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from monitoring_support import dataset, inputs_of, log_all, open_monitor
 
 import headway
 from headway.backend.http import HttpBackend
@@ -24,6 +23,7 @@ from headway.cli.main import cli
 from headway.errors import InvalidArgument
 from headway.monitoring.service import JOB_KIND
 from headway.monitoring.worker import Worker
+from monitoring_support import dataset, inputs_of, log_all, open_monitor
 
 
 def _first_day(data: Any) -> pd.DataFrame:

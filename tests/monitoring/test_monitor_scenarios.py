@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import equal_opportunity_difference, equalized_odds_difference
-from monitoring_support import CHANGE_AT, log_all
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from headway.monitoring.compute import FAIRNESS_MIN_GROUP
 from headway.monitoring.synthetic import THRESHOLD
+from monitoring_support import CHANGE_AT, log_all
 
 
 def _flagged(results: pd.DataFrame) -> pd.DataFrame:

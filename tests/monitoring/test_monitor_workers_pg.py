@@ -25,7 +25,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from monitoring_support import dataset, log_all, open_monitor
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -36,6 +35,7 @@ from headway.store.sql.engine import Database, make_engine
 from headway.store.sql.jobs import MAX_ATTEMPTS, Job, JobRows
 from headway.store.sql.schema import upgrade
 from headway.store.sql.store import SqlStore
+from monitoring_support import dataset, log_all, open_monitor
 
 pytestmark = pytest.mark.postgres
 
