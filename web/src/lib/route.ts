@@ -13,6 +13,11 @@ export type Route =
   | { page: "model"; name: string }
   | { page: "monitors"; project: string | null }
   | { page: "monitor"; project: string; name: string }
+  | { page: "alerts"; project: string | null }
+  | { page: "alert"; project: string; id: number }
+  | { page: "alertRules"; project: string }
+  | { page: "alertRule"; project: string; name: string | null }
+  | { page: "alertChannels"; project: string }
   | { page: "missing"; path: string };
 
 export function parseRoute(pathname: string): Route {
@@ -33,6 +38,17 @@ export function parseRoute(pathname: string): Route {
     if (parts.length === 3) return { page: "monitors", project: parts[1] };
     if (parts.length === 4) return { page: "monitor", project: parts[1], name: parts[3] };
   }
+  if (parts[0] === "alerts" && parts.length === 1) return { page: "alerts", project: null };
+  if (parts[0] === "projects" && parts[2] === "alerts") {
+    if (parts.length === 3) return { page: "alerts", project: parts[1] };
+    if (parts.length === 4 && /^\d+$/.test(parts[3])) return { page: "alert", project: parts[1], id: Number(parts[3]) };
+  }
+  if (parts[0] === "projects" && parts[2] === "alert-rules") {
+    if (parts.length === 3) return { page: "alertRules", project: parts[1] };
+    if (parts.length === 4 && parts[3] === "new") return { page: "alertRule", project: parts[1], name: null };
+    if (parts.length === 5 && parts[4] === "edit") return { page: "alertRule", project: parts[1], name: parts[3] };
+  }
+  if (parts[0] === "projects" && parts[2] === "alert-channels" && parts.length === 3) return { page: "alertChannels", project: parts[1] };
   if (parts[0] === "registry" && parts.length === 1) return { page: "registry" };
   if (parts[0] === "registry" && parts.length === 2) return { page: "model", name: parts[1] };
   return { page: "missing", path: pathname };
@@ -87,6 +103,34 @@ export function monitorPath(project: string, name: string, query?: Record<string
   const params = new URLSearchParams(query);
   const text = params.toString();
   return `${monitorsPath(project)}/${encodeURIComponent(name)}${text ? `?${text}` : ""}`;
+}
+
+function withQuery(path: string, query?: Record<string, string>): string {
+  const text = new URLSearchParams(query).toString();
+  return `${path}${text ? `?${text}` : ""}`;
+}
+
+/** The alerts inbox of every project, or one project's, with its filters in the query. */
+export function alertsPath(project?: string | null, query?: Record<string, string>): string {
+  return withQuery(project ? `${projectPath(project)}/alerts` : "/alerts", query);
+}
+
+export function alertPath(project: string, id: number): string {
+  return `${projectPath(project)}/alerts/${id}`;
+}
+
+/** A project's alert rules (``?monitor=`` shows the rules about one monitor). */
+export function alertRulesPath(project: string, query?: Record<string, string>): string {
+  return withQuery(`${projectPath(project)}/alert-rules`, query);
+}
+
+/** The rule editor: a new rule (name null, optionally prefilled by the query) or an existing one. */
+export function alertRulePath(project: string, name: string | null, query?: Record<string, string>): string {
+  return withQuery(name === null ? `${alertRulesPath(project)}/new` : `${alertRulesPath(project)}/${encodeURIComponent(name)}/edit`, query);
+}
+
+export function alertChannelsPath(project: string): string {
+  return `${projectPath(project)}/alert-channels`;
 }
 
 const CHANGE = "headway:navigate";

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError } from "../../api/client";
 import { Link } from "../../components/Link";
 import { Message } from "../../components/Message";
-import { monitorsPath, navigate, projectPath } from "../../lib/route";
+import { alertRulesPath, monitorsPath, navigate, projectPath } from "../../lib/route";
 import { getMonitor, listWindows, type Monitor, type MonitorWindow } from "./api";
 import { AuditTab } from "./AuditTab";
 import { HealthBadge } from "./bits";
@@ -84,6 +84,7 @@ export function MonitorPage(props: { project: string; name: string; search: stri
         <span class="count">
           {watches(monitor)} · {monitor.spec.window} windows
         </span>
+        <Link href={alertRulesPath(monitor.spec.project, { monitor: monitor.spec.name })} class="mon-rules-link">Alert rules for this monitor</Link>
       </header>
       {monitor.spec.description ? <p class="muted mon-description">{monitor.spec.description}</p> : null}
       <nav class="tabs" role="tablist" aria-label="Monitor views">
