@@ -188,7 +188,9 @@ class AlertService:
     ) -> AlertRule:
         project = v.project_name(project)
         if not isinstance(name, str) or not name.strip() or len(name) > 128:
-            raise InvalidArgument("a rule needs a name of 1 to 128 characters")
+            raise InvalidArgument(
+                "a rule needs a name of 1 to 128 characters", details={"field": "name"}
+            )
         cond = condition if not isinstance(condition, Mapping) else condition_from_dict(condition)
         check_target(target)
         self.targets.check(project, target)
@@ -459,7 +461,9 @@ class AlertService:
     ) -> Channel:
         project = v.project_name(project)
         if not isinstance(name, str) or not name.strip() or len(name) > 128:
-            raise InvalidArgument("a channel needs a name of 1 to 128 characters")
+            raise InvalidArgument(
+                "a channel needs a name of 1 to 128 characters", details={"field": "name"}
+            )
         kind = get_channel(type)
         clean = kind.validate(dict(config or {}), secret)
         stored = None if not secret else self.secrets.encrypt(secret)

@@ -1745,7 +1745,7 @@ export interface components {
         ChannelIn: {
             /**
              * Config
-             * @description webhook: url; email: host, port, sender, to, security, username, ca_file; pagerduty: url (optional); slack: none.
+             * @description webhook: endpoint; email: host, port, sender, to, security, username, ca_file; pagerduty: url (optional); slack: none.
              */
             config?: {
                 [key: string]: unknown;

@@ -33,13 +33,16 @@ class EmailChannel(BaseChannel):
         if isinstance(to, str):
             to = [a.strip() for a in to.split(",") if a.strip()]
         if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
-            raise InvalidArgument("email channel: 'to' must list at least one address")
+            raise InvalidArgument(
+                "email channel: 'to' must list at least one address",
+                details={"field": "config.to"},
+            )
         config["to"] = to
         security = config.setdefault("security", "starttls")
         if security not in SECURITIES:
             raise InvalidArgument(
                 f"email channel: security must be one of {', '.join(SECURITIES)}",
-                details={"field": "security"},
+                details={"field": "config.security"},
             )
         config.setdefault("port", {"tls": 465, "starttls": 587}.get(security, 25))
         # Building the SMTP config checks the port and addresses once, at creation.

@@ -240,7 +240,7 @@ class ChannelIn(StrictModel):
     type: str = Field(description="webhook, slack, email or pagerduty.")
     config: dict[str, Any] = Field(
         default_factory=dict,
-        description="webhook: url; email: host, port, sender, to, security, username, "
+        description="webhook: endpoint; email: host, port, sender, to, security, username, "
         "ca_file; pagerduty: url (optional); slack: none.",
     )
     secret: str | None = Field(
