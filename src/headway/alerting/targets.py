@@ -116,7 +116,10 @@ class Targets:
                 (
                     float(r.detail["reference"])
                     for r in rows
+                    # A reference that could not be measured (a group absent from the
+                    # reference data) is NaN: no reference, not a broken rule.
                     if isinstance(r.detail.get("reference"), int | float)
+                    and math.isfinite(r.detail["reference"])
                 ),
                 None,
             )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from headway.backend.local import LocalBackend
 from headway.cli.options import build_settings, db_option, dir_option
 from headway.settings import Settings
+
+if TYPE_CHECKING:
+    from headway.demo.alerts import WebhookReceiver
 
 host_option = click.option(
     "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
@@ -111,14 +115,41 @@ def demo(
     configs, learning curves, and metrics per student group, registers the best, monitors
     it in production on a new semester with injected changes, then prints where to look.
     """
-    from headway.demo import run_demo
-    from headway.demo.monitoring import MONITOR
+    from headway.demo.alerts import WebhookReceiver, disconnect_channel, webhook_log
 
     settings = build_settings(store_dir)
     _open_store(settings).close()
+    # Ours rather than the demo's: it must outlive run_demo while --serve serves the UI, so
+    # that acknowledging or resolving an alert there lands in its log too.
+    receiver = WebhookReceiver(webhook_log(settings.dir)) if with_monitor else None
+    try:
+        _demo(settings, students, seed, project, then_serve, host, port, receiver)
+    finally:
+        if receiver is not None:
+            disconnect_channel(project, receiver, dir=settings.dir)
+
+
+def _demo(
+    settings: Settings,
+    students: int,
+    seed: int,
+    project: str,
+    then_serve: bool,
+    host: str,
+    port: int,
+    receiver: WebhookReceiver | None,
+) -> None:
+    from headway.demo import run_demo
+    from headway.demo.monitoring import MONITOR
+
     click.echo(f"Headway demo: training dropout-risk models on {students} synthetic students…")
     run_ids = run_demo(
-        project=project, n_students=students, seed=seed, dir=settings.dir, monitor=with_monitor
+        project=project,
+        n_students=students,
+        seed=seed,
+        dir=settings.dir,
+        monitor=receiver is not None,
+        receiver=receiver,
     )
     click.echo(f"\n{len(run_ids)} runs tracked in project {project!r} (store: {settings.dir}).")
     click.echo(f"  List them:      headway runs ls {project} -o -summary.test/auc")
@@ -129,13 +160,19 @@ def demo(
     )
     click.echo(f"  Data and models: headway artifact ls {project}")
     click.echo("  Registry:       headway model history dropout-risk")
-    if with_monitor:
+    if receiver is not None:
         click.echo(f"  Monitor:        headway monitor show {project} {MONITOR}")
         click.echo(f"  Its alerts:     headway monitor results {project} {MONITOR} --alerts")
         click.echo(f"  Monitor page:   /projects/{project}/monitors/{MONITOR} in the web UI")
+        click.echo(f"  Alerts:         headway alert ls {project} (/projects/{project}/alerts)")
     if then_serve:
         from headway.server.runner import serve
 
+        if receiver is not None:
+            click.echo(
+                f"  Webhook log:    {receiver.log_path} (acknowledge or resolve an alert in "
+                "the UI and it is logged there)"
+            )
         serve(settings, LocalBackend(settings), host, port)
     else:
         click.echo("  Browse them:    headway ui")

@@ -27,6 +27,13 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 import headway
+from headway.demo.alerts import (
+    WebhookReceiver,
+    alert_on_monitor,
+    connect_channel,
+    disconnect_channel,
+    webhook_log,
+)
 from headway.demo.dataset import (
     COURSES,
     ENROLLMENT_TYPES,
@@ -459,6 +466,7 @@ def run_demo(
     variants: Sequence[Variant] = VARIANTS,
     lineage: bool = True,
     monitor: bool = True,
+    receiver: WebhookReceiver | None = None,
 ) -> list[str]:
     """Generate the students, train every variant as one run, and return the run ids.
 
@@ -466,7 +474,11 @@ def run_demo(
     :func:`headway.init`. Prints one progress line per variant unless ``quiet``. With
     ``lineage`` the data goes through artifacts and the best model into the registry
     (see :mod:`headway.demo.lineage`); with ``monitor`` as well, the production model is
-    then monitored on a new semester (see :mod:`headway.demo.monitoring`).
+    then monitored on a new semester (see :mod:`headway.demo.monitoring`) and alert rules
+    on it notify a local webhook receiver (see :mod:`headway.demo.alerts`). The demo starts
+    ``receiver`` if given and leaves it running (the caller stops it with
+    :func:`~headway.demo.alerts.disconnect_channel`); otherwise it runs one for its own
+    duration.
     """
     df = make_students(n_students, seed)
     store_dir = os.fspath(dir) if dir is not None else None
@@ -521,8 +533,28 @@ def run_demo(
         )
         register(project, models, retrain=retrain, dir=store_dir, url=url)
         if monitor:
-            monitor_new_semester(project, dir=store_dir, url=url, seed=seed, quiet=quiet)
+            _monitor(project, seed, store_dir, url, quiet, receiver)
     return run_ids
+
+
+def _monitor(
+    project: str,
+    seed: int,
+    dir: str | None,
+    url: str | None,
+    quiet: bool,
+    receiver: WebhookReceiver | None,
+) -> None:
+    hook = receiver or WebhookReceiver(webhook_log(dir, url))
+    try:
+        # Before the monitor is computed: computing it judges the rules an earlier run
+        # left, and what they send must reach this run's receiver.
+        connect_channel(project, hook, dir=dir, url=url)
+        monitor_new_semester(project, dir=dir, url=url, seed=seed, quiet=quiet)
+        alert_on_monitor(project, hook, dir=dir, url=url, quiet=quiet)
+    finally:
+        if receiver is None:
+            disconnect_channel(project, hook, dir=dir, url=url)
 
 
 def _retrain(

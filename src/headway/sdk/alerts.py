@@ -29,6 +29,8 @@ from headway.entities.alerts import (
     ChannelTest,
     Condition,
     IsNan,
+    Notification,
+    RootCause,
     RulePreview,
     RuleTarget,
     Threshold,
@@ -48,10 +50,14 @@ __all__ = [
     "alerts",
     "channel",
     "channels",
+    "delete_channel",
+    "notifications",
     "preview",
     "resolve",
+    "root_cause",
     "rule",
     "rules",
+    "set_channel_enabled",
     "test_channel",
 ]
 
@@ -276,3 +282,49 @@ def test_channel(
 ) -> ChannelTest:
     """Send a test message through the channel now and return what the receiver said."""
     return _backend(dir, url, backend).alerts.test_channel(project, name)
+
+
+def root_cause(
+    alert_id: int,
+    *,
+    dir: Any = None,
+    url: str | None = None,
+    backend: BaseBackend | None = None,
+) -> RootCause:
+    """Why an alert fired: drifted features, worst segments, what changed around it, and
+    every candidate ranked by its association with the change (docs/alerts.md)."""
+    return _backend(dir, url, backend).alerts.root_cause(alert_id)
+
+
+def notifications(
+    alert_id: int,
+    *,
+    dir: Any = None,
+    url: str | None = None,
+    backend: BaseBackend | None = None,
+) -> list[Notification]:
+    """What was sent about an alert, per channel and state change."""
+    return _backend(dir, url, backend).alerts.notifications(alert_id)
+
+
+def set_channel_enabled(
+    project: str,
+    name: str,
+    enabled: bool,
+    *,
+    dir: Any = None,
+    url: str | None = None,
+    backend: BaseBackend | None = None,
+) -> Channel:
+    return _backend(dir, url, backend).alerts.set_channel_enabled(project, name, enabled)
+
+
+def delete_channel(
+    project: str,
+    name: str,
+    *,
+    dir: Any = None,
+    url: str | None = None,
+    backend: BaseBackend | None = None,
+) -> None:
+    _backend(dir, url, backend).alerts.delete_channel(project, name)
