@@ -62,6 +62,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/import_speed.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/monitoring.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/alerts.py $(if $(findstring --quick,$(ARGS)),--quick,)
+	$(BIN)/python benchmarks/explain.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/ui_paint.py
 
 clean:
