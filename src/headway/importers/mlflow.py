@@ -185,8 +185,13 @@ def _mlflow_environment(uri: str) -> Iterator[None]:
     tracking and registry URI (parts of MLflow call ``MlflowClient()`` with the default,
     which would otherwise create ``./mlflow.db``), and the file store is allowed (MLflow 3
     refuses it without ``MLFLOW_ALLOW_FILE_STORE``; reading one to import it is exactly
-    the migration MLflow asks for)."""
-    wanted = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri}
+    the migration MLflow asks for). MLflow's artifact progress bars are off: with tqdm
+    installed they interleave with the import's own report on the terminal."""
+    wanted = {
+        "MLFLOW_TRACKING_URI": uri,
+        "MLFLOW_REGISTRY_URI": uri,
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+    }
     if uri.startswith("file:"):
         wanted["MLFLOW_ALLOW_FILE_STORE"] = "true"
     before = {name: os.environ.get(name) for name in wanted}
