@@ -414,15 +414,15 @@ def test_secrets_are_stored_encrypted_and_never_returned(
     backend: LocalBackend, http_receiver: HttpReceiver
 ) -> None:
     backend.ensure_project("edu")
-    slack_url = f"{http_receiver.url}/services/T000/B000/XXXX"
+    slack_url = f"{http_receiver.url}/services/T07ED6C/B07HOOK/hw-demo-token"
     channel = headway.alerts.channel("edu", "slack", "slack", secret=slack_url, backend=backend)
-    assert channel.has_secret and "XXXX" not in json.dumps(channel.config)
+    assert channel.has_secret and "hw-demo-token" not in json.dumps(channel.config)
     _, stored = backend.alert_service.store.alert_channels.secret(channel.id)
-    assert stored is not None and "XXXX" not in stored
+    assert stored is not None and "hw-demo-token" not in stored
     tested = headway.alerts.test_channel("edu", "slack", backend=backend)
     assert tested.ok and tested.status_code == 200
     [request] = http_receiver.requests
-    assert request.path == "/services/T000/B000/XXXX"
+    assert request.path == "/services/T07ED6C/B07HOOK/hw-demo-token"
     assert "Test from Headway" in request.json()["text"]
 
 

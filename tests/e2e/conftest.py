@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import ServerProcess, free_port
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -27,3 +27,16 @@ def browser() -> Iterator[Browser]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A 1400 x 900 page in UTC; the test fails on any JavaScript error the page raised."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

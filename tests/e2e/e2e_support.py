@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -85,3 +89,18 @@ def run_script(
     return subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+@contextlib.contextmanager
+def filled_server(folder: Path, fill: str) -> Iterator[tuple[ServerProcess, dict[str, Any]]]:
+    """A ``headway server`` on a store that the Python script ``fill`` filled in a
+    subprocess; the script's last line of output is JSON, handed back as the data."""
+    done = run_script(fill, script_env(folder / "store"), timeout=120)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    server = ServerProcess(folder / "store", free_port())
+    server.start()
+    try:
+        yield server, data
+    finally:
+        server.stop()

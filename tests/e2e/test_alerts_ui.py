@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import ServerProcess, free_port, run_script, script_env
-from playwright.sync_api import Browser, Page, expect
+from e2e_support import ServerProcess, filled_server
+from playwright.sync_api import Page, expect
 
 from receivers import HttpReceiver
 
@@ -54,26 +54,8 @@ class Store:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    folder = tmp_path_factory.mktemp("alerts-ui")
-    done = run_script(FILL, script_env(folder / "store"), timeout=120)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    server = ServerProcess(folder / "store", free_port())
-    server.start()
-    yield Store(server, data)
-    server.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="UTC")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with filled_server(tmp_path_factory.mktemp("alerts-ui"), FILL) as (server, data):
+        yield Store(server, data)
 
 
 def shot(page: Page, name: str) -> None:
