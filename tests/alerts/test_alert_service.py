@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 
 import headway
+from explain_support import CATEGORICAL, MODEL_INPUTS, fit_model, register
+from explain_support import open_monitor as explained_monitor
 from headway.alerting.service import NOTIFY_JOB
 from headway.backend.local import LocalBackend
 from headway.delivery import webhook
 from headway.entities.alerts import IsNan, Threshold, Verdict
 from headway.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from headway.settings import Settings
-from monitoring_support import dataset, log_all, open_monitor
+from monitoring_support import CHANGE_AT, dataset, log_all, open_monitor
 from receivers import HttpReceiver
 
 SECRET = "shared-signing-secret"
@@ -517,3 +519,54 @@ def test_root_cause_names_the_promotion_just_before_the_change(
         assert any(e.kind == "alias_set" for e in cause.timeline)
     finally:
         backend.close()
+
+
+def test_root_cause_shows_the_importance_shift_and_the_version_that_began_scoring(
+    backend: LocalBackend, tmp_path: Any
+) -> None:
+    data = dataset("variance_change", rows_per_day=1_000)
+    model = fit_model(data)
+    v1 = register(backend, tmp_path, model)
+    backend.registry.set_alias("dropout-risk", "production", v1)
+    monitor = explained_monitor(backend, data, model)
+    # The same model re-registered as v2 takes over on the day avg_grade is stretched.
+    v2 = register(backend, tmp_path, model, name="clf-retrain")
+    backend.registry.set_alias("dropout-risk", "production", v2)
+    cur = data.current
+    switch = (cur["timestamp"] >= CHANGE_AT).to_numpy()
+    inputs = cur[MODEL_INPUTS + CATEGORICAL]
+    for version, rows in ((v1, ~switch), (v2, switch)):
+        monitor.log(
+            inputs[rows],
+            model.predict_proba(inputs[rows])[:, 1],
+            ids=cur["student_id"][rows],
+            timestamps=cur["timestamp"][rows],
+            model_version=version,
+        )
+    monitor.compute()
+    headway.alerts.rule(
+        "edu",
+        "importance moved",
+        monitor="dropout",
+        kind="explanation",
+        metric="importance_shift",
+        condition=Threshold(op="above", value=0.05),
+        backend=backend,
+    )
+    [alert] = backend.alerts.alerts(project="edu", rule="importance moved")
+    cause = backend.alerts.root_cause(alert.id)
+    assert cause.change_at == CHANGE_AT.to_pydatetime()
+    assert cause.importance[0].feature == "avg_grade"
+    assert cause.importance[0].after > (cause.importance[0].before or 0) + 0.05
+    shift = next(c for c in cause.causes if c.kind == "importance")
+    assert shift.subject == "importance shift: avg_grade" and shift.score > 0.9
+    serving = [e for e in cause.timeline if e.kind == "model_serving"]
+    assert [e.link["version"] for e in serving] == [v2]
+    assert (
+        serving[0].text
+        == "dropout-risk v2 began scoring predictions (moved to @production in the registry)"
+    )
+    assert serving[0].at >= CHANGE_AT.to_pydatetime()
+    event = next(c for c in cause.causes if c.kind == "event" and "v2 began" in c.subject)
+    assert event.score > 0.9
+    monitor.close()

@@ -158,20 +158,33 @@ def test_the_receiver_logged_one_signed_delivery_per_alert(demo: tuple[Path, lis
     assert channel.name == CHANNEL and not channel.enabled
 
 
-def test_the_recall_alerts_root_cause_names_the_drifted_inputs(
+def test_the_recall_alerts_root_cause_names_the_drifted_inputs_and_the_retrain(
     demo: tuple[Path, list[str]],
 ) -> None:
     store, _ = demo
     recall = open_alerts(store)[RECALL_RULE]
     why = backend_for(make_settings(store)).alerts.root_cause(recall.id)
     assert why.change_at == week_starts(store)[2]
-    top = why.causes[:5]
-    assert [c.kind for c in top] == ["feature"] * 5
-    assert {c.subject for c in top} <= MOVED
-    assert "lms_logins_per_week" in {c.subject for c in why.causes[:3]}
-    assert "enrollment_type" in {c.subject for c in top}
-    untouched = [c for c in why.causes if c.kind == "feature" and c.subject in CONTROLS]
+    features = [c for c in why.causes if c.kind == "feature"]
+    assert {c.subject for c in features[:5]} <= MOVED
+    assert "lms_logins_per_week" in {c.subject for c in features[:3]}
+    assert "enrollment_type" in {c.subject for c in features[:5]}
+    untouched = [c for c in features if c.subject in CONTROLS]
     assert all(c.score < 0.5 for c in untouched), untouched
+    # The spring retrain began scoring in the week recall fell: the data shows it.
+    retrain = headway.Api(dir=store).registry.get_model("dropout-risk").aliases["challenger"]
+    (serving,) = [e for e in why.timeline if e.kind == "model_serving"]
+    assert serving.link["version"] == retrain
+    assert week_starts(store)[2] <= serving.at < week_starts(store)[3]
+    assert "moved to @production in the registry" in serving.text
+    event = next(c for c in why.causes if c.kind == "event" and c.subject == serving.text)
+    assert event.score > 0.8
+    assert event in why.causes[:5]
+    # The SHAP importance around the change: each feature's share, biggest move first.
+    moves = [abs(i.change) for i in why.importance]
+    assert moves and moves == sorted(moves, reverse=True)
+    assert all(0 <= i.after <= 1 for i in why.importance)
+    assert sum(i.after for i in why.importance) <= 1 + 1e-9
 
 
 def test_the_receiver_rejects_what_is_not_signed_with_its_secret(tmp_path: Path) -> None:

@@ -159,15 +159,43 @@ def test_realised_auc_falls_below_the_estimate_after_the_change(
         assert realised[week] < band[week], week
 
 
-def test_predictions_are_attributed_to_the_production_version(
-    demo: tuple[Path, list[str]], monitor: headway.Monitor
+def test_predictions_are_attributed_to_the_version_that_scored_them(
+    demo: tuple[Path, list[str]], monitor: headway.Monitor, week_of: dict[pd.Timestamp, int]
 ) -> None:
     store, _ = demo
-    production = headway.Api(dir=store).registry.get_model("dropout-risk").aliases["production"]
+    aliases = headway.Api(dir=store).registry.get_model("dropout-risk").aliases
+    production, retrain = aliases["production"], aliases["challenger"]
     assert monitor.spec.model == "dropout-risk@production"
     audit = monitor.audit(["S200000", f"S{200000 + WEEKS * 4000 - 1}"])
-    assert list(audit["model_version"]) == [production, production]
+    # Week 1 by the production model, week 8 by the spring retrain that took over.
+    assert list(audit["model_version"]) == [production, retrain]
     assert audit["label"].isna().tolist() == [False, True]  # week 1 has outcomes, week 8 not
+    volume = results(monitor, "volume", week_of)
+    by_version = volume[volume["subject"] == "model_version"]
+    served = {(w, int(g)) for w, g in zip(by_version["week"], by_version["group"], strict=True)}
+    assert served == {(w, production) for w in BEFORE} | {(w, retrain) for w in AFTER}
+
+
+def test_every_week_is_explained_with_shap_and_the_flagged_students_too(
+    monitor: headway.Monitor, week_of: dict[pd.Timestamp, int]
+) -> None:
+    explained = results(monitor, "explanation", week_of)
+    shift = explained[explained["metric"] == "importance_shift"].set_index("week")
+    assert sorted(shift.index) == list(range(1, WEEKS + 1))
+    assert set(shift["rows"]) == {1000}
+    assert {d["method"] for d in shift["detail"]} == {"shap-linear"}
+    # The semester's change moves what drives the scores; weeks 1-2 look like the reference.
+    assert shift.loc[list(AFTER), "value"].min() > shift.loc[list(BEFORE), "value"].max()
+    importance = explained[explained["metric"] == "importance"]
+    assert set(importance["subject"]) <= set(monitor.spec.features)
+    top = shift.loc[WEEKS, "detail"]["top_rows"][0]
+    why = monitor.explain(top["row"])
+    assert why.flagged is True and why.model_version == int(
+        next(iter(shift.loc[WEEKS, "detail"]["model_versions"]))
+    )
+    assert why.base_value + sum(c.contribution for c in why.contributions) == pytest.approx(
+        why.output
+    )
 
 
 def test_the_registered_model_scores_student_records(demo: tuple[Path, list[str]]) -> None:

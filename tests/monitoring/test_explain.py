@@ -22,7 +22,8 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     RandomForestClassifier,
 )
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
@@ -216,13 +217,51 @@ def test_model_agnostic_shap_on_a_pipeline_ranks_and_adds_up(
     shap: Any, data: tuple[pd.DataFrame, np.ndarray]
 ) -> None:
     X, y = data
-    linear = pipeline(LogisticRegression(max_iter=500)).fit(X, y)
-    e = explain(linear, X, max_rows=40)
+    neighbours = pipeline(KNeighborsClassifier(n_neighbors=25)).fit(X, y)
+    e = explain(neighbours, X, max_rows=40)
     assert e.method == "shap-permutation"
     assert e.output_space == "probability"
     assert top_two(e) == INFORMATIVE
-    expected = linear.predict_proba(e.data)[:, 1]
+    expected = neighbours.predict_proba(e.data)[:, 1]
     np.testing.assert_allclose(e.base_value + e.values.sum(axis=1), expected, atol=1e-6)
+
+
+def test_a_linear_pipeline_gets_exact_shap_values_without_shap(
+    monkeypatch: pytest.MonkeyPatch, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    X, y = data
+    linear = pipeline(LogisticRegression(max_iter=500)).fit(X, y)
+    background = X.iloc[:100]
+    with_shap = explain(linear, X, background=background, max_rows=300)
+    monkeypatch.setitem(sys.modules, "shap", None)  # closed form: no shap needed
+    e = explain(linear, X, background=background, max_rows=300)
+    np.testing.assert_array_equal(e.values, with_shap.values)
+    assert e.method == "shap-linear"
+    assert e.output_space == "log_odds"
+    assert top_two(e) == INFORMATIVE
+    np.testing.assert_allclose(
+        e.base_value + e.values.sum(axis=1), linear.decision_function(e.data), atol=1e-9
+    )
+    # The reference: coef * (x - background mean), encoded columns summed per raw column.
+    encoded = linear[:-1].transform(e.data)
+    centred = (encoded - linear[:-1].transform(background).mean(axis=0)) * linear[-1].coef_[0]
+    np.testing.assert_allclose(e.values[:, e.features.index("gpa")], centred[:, 0], atol=1e-12)
+    course = [i for i, n in enumerate(linear[:-1].get_feature_names_out()) if "course" in n]
+    np.testing.assert_allclose(
+        e.values[:, e.features.index("course")], centred[:, course].sum(axis=1), atol=1e-12
+    )
+
+
+def test_a_linear_regressor_is_explained_in_its_own_units(
+    data: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    X, _ = data
+    target = 2.0 * X["gpa"] - 0.5 * X["credits"]
+    model = LinearRegression().fit(X[NUMERIC], target)
+    e = explain(model, X[NUMERIC], max_rows=50)
+    assert (e.method, e.output_space) == ("shap-linear", "prediction")
+    np.testing.assert_allclose(e.base_value + e.values.sum(axis=1), model.predict(e.data))
+    np.testing.assert_allclose(e.values[:, e.features.index("age")], 0.0, atol=1e-9)
 
 
 def test_native_categorical_boosting_is_explained_model_agnostically(

@@ -8,10 +8,16 @@ effect size ``x`` for the step it makes there, mapped to a 0-1 score with ``1 - 
 - a **segment**: how much its metric fell (or, for error metrics, rose) from the windows
   before the change point to those from it on, in units of its noise: the larger of its
   spread before and the mean half-width of its 95 % bootstrap intervals (at least 0.02);
-- a **change** — a model version or promotion, a new version of the reference dataset, a
-  monitor config change: the step of the alerted series at that moment (mean after minus
-  mean before, in units of its spread before), times ``exp(-w/3)`` where ``w`` is how many
-  windows before the change point it happened (half weight if it came after).
+- the **importance shift** (monitors that explain their windows): the rise of the
+  window's importance shift (total variation from the reference's SHAP profile) in units
+  of its spread before (at least 0.02), naming the features whose share moved most;
+- a **change** — a model version or promotion, a model version that began scoring the
+  predictions (seen in the data: the version each prediction was logged with), a new
+  version of the reference dataset, a monitor config change: the step of the alerted
+  series at that moment (mean after minus mean before, in units of its spread before),
+  times ``exp(-w/3)`` where ``w`` is how many windows before the change point it happened
+  (half weight if it came after). A version that began scoring inside a window counts
+  that window as after it.
 
 Monitors only; an alert on a run or from code gets its series and an empty ranking.
 """
@@ -32,6 +38,7 @@ from headway.entities.alerts import (
     Alert,
     Cause,
     DriftedFeature,
+    ImportanceChange,
     RootCause,
     SegmentDrop,
     TimelineEvent,
@@ -48,8 +55,10 @@ METHOD = (
     "firing window), as 1 - exp(-x): for a feature, x is the rise of its drift score in "
     "units of its threshold from the windows before to the windows from then on; for a "
     "segment, the fall of its metric over the same split in units of its noise (spread or "
-    "bootstrap interval); "
-    "for a change (model version or promotion, dataset version, monitor config), the step "
+    "bootstrap interval); for the importance shift, the rise of the distance between the "
+    "window's SHAP importance profile and the reference's, in units of its spread; "
+    "for a change (model version or promotion, a version beginning to score predictions, "
+    "dataset version, monitor config), the step "
     "of the alerted series at that moment in units of its spread, discounted by how many "
     "windows before the change point it happened."
 )
@@ -95,9 +104,19 @@ def root_cause(service: AlertService, alert: Alert) -> RootCause:
         alert.project, monitor.spec.name, kinds=["performance"]
     )
     segments, segment_causes = _segments(perf_rows, metric, change_at)
+    explained = service.targets.monitoring.results(
+        alert.project, monitor.spec.name, kinds=["explanation", "volume"]
+    )
+    importance, importance_causes = _importance(explained, change_at, monitor)
     timeline = _timeline(service, monitor, times, change_at)
+    timeline = sorted(
+        [*timeline, *_serving(service, monitor, explained, times)], key=lambda e: e.at
+    )
     event_causes = _events(timeline, values, times, change_at)
-    causes = sorted([*feature_causes, *segment_causes, *event_causes], key=lambda c: -c.score)
+    causes = sorted(
+        [*feature_causes, *segment_causes, *importance_causes, *event_causes],
+        key=lambda c: -c.score,
+    )
     return RootCause(
         alert_id=alert.id,
         change_at=change_at,
@@ -107,6 +126,7 @@ def root_cause(service: AlertService, alert: Alert) -> RootCause:
         segments=tuple(segments[:10]),
         timeline=tuple(timeline),
         causes=tuple(c for c in causes if c.score > 0)[:15],
+        importance=tuple(importance[:10]),
     )
 
 
@@ -220,6 +240,103 @@ def _segments(
     return drops, causes
 
 
+def _importance(
+    rows: Sequence[MonitorResult], change_at: datetime | None, monitor: Monitor
+) -> tuple[list[ImportanceChange], list[Cause]]:
+    shift: dict[datetime, float] = {}
+    shares: dict[str, dict[datetime, float]] = defaultdict(dict)
+    for r in rows:
+        if r.kind != "explanation" or r.value is None:
+            continue
+        if r.metric == "importance_shift":
+            shift[r.window_start] = float(r.value)
+        elif r.metric == "importance" and r.detail.get("share") is not None:
+            shares[r.subject][r.window_start] = float(r.detail["share"])
+    if not shift or change_at is None:
+        return [], []
+    changes = []
+    for feature, by_window in shares.items():
+        before, after = _split(by_window, change_at)
+        if not after:
+            continue
+        mean_before = float(np.mean(before)) if before else None
+        mean_after = float(np.mean(after))
+        changes.append(
+            ImportanceChange(feature, mean_before, mean_after, mean_after - (mean_before or 0.0))
+        )
+    changes.sort(key=lambda c: -abs(c.change))
+    before, after = _split(shift, change_at)
+    if not before or not after:
+        return changes, []
+    x = (float(np.mean(after)) - float(np.mean(before))) / max(float(np.std(before)), MIN_SPREAD)
+    moved = ", ".join(
+        f"{c.feature} {c.before or 0:.0%} → {c.after:.0%}" for c in changes[:3] if c.before
+    )
+    return changes, [
+        Cause(
+            kind="importance",
+            subject="importance shift" + (f": {changes[0].feature}" if changes else ""),
+            score=_score(x),
+            detail=(
+                f"the model's SHAP importance moved {float(np.mean(after)):.2f} from the "
+                f"reference's from the change on ({float(np.mean(before)):.2f} before)"
+                + (f"; shares {moved}" if moved else "")
+            ),
+            at=change_at,
+            link={"monitor": monitor.spec.name, "tab": "explanations"},
+        )
+    ]
+
+
+def _serving(
+    service: AlertService,
+    monitor: Monitor,
+    rows: Sequence[MonitorResult],
+    times: Sequence[datetime],
+) -> list[TimelineEvent]:
+    """The model versions that began scoring predictions inside the shown windows."""
+    if not times:
+        return []
+    first: dict[int, datetime] = {}
+    for r in rows:
+        if r.kind != "volume" or r.subject != "model_version" or not r.group.isdigit():
+            continue
+        at = datetime.fromisoformat(str(r.detail.get("first_at") or r.window_start.isoformat()))
+        version = int(r.group)
+        first[version] = min(first.get(version, at), at)
+    model = (monitor.spec.model or "").split("@")[0].split(":")[0]
+    promoted: dict[int, str] = {}
+    if model and first:
+        try:
+            history = service.targets.registry.history(model)
+        except HeadwayError:
+            history = []
+        followed = (monitor.spec.model or "").partition("@")[2]
+        for e in history:
+            if e.action != "alias_set" or e.version is None or not e.alias:
+                continue
+            # The alias the monitor follows names the promotion; any other, a link.
+            if e.alias == followed or int(e.version) not in promoted:
+                promoted[int(e.version)] = str(e.alias)
+    opened = min(times)
+    events = []
+    for version, at in sorted(first.items(), key=lambda kv: kv[1]):
+        # A version scoring from the first shown window is the status quo, not a change.
+        if at < opened + (times[1] - times[0] if len(times) > 1 else timedelta(0)):
+            continue
+        alias = promoted.get(version)
+        events.append(
+            TimelineEvent(
+                at,
+                "model_serving",
+                f"{model or 'model'} v{version} began scoring predictions"
+                + (f" (moved to @{alias} in the registry)" if alias else ""),
+                {"model": model, "version": version, "alias": alias},
+            )
+        )
+    return events
+
+
 def _timeline(
     service: AlertService,
     monitor: Monitor,
@@ -305,13 +422,18 @@ def _events(
     causes = []
     for e in timeline:
         k = int(np.searchsorted(stamps, e.at.timestamp()))
+        anchor = e.at.timestamp()
+        if e.kind == "model_serving" and k > 0:
+            # Its first window already holds its predictions: that window is "after".
+            k = int(np.searchsorted(stamps, e.at.timestamp(), side="right")) - 1
+            anchor = float(stamps[k])
         before, after = s[:k], s[k:]
         before, after = before[np.isfinite(before)], after[np.isfinite(after)]
         if len(before) == 0 or len(after) == 0:
             continue
         spread = max(float(np.std(before)), 1e-9 + MIN_SPREAD * abs(float(np.mean(before))))
         x = abs(float(np.mean(after)) - float(np.mean(before))) / spread
-        windows_before = (change_at.timestamp() - e.at.timestamp()) / step
+        windows_before = (change_at.timestamp() - anchor) / step
         weight = math.exp(-max(0.0, windows_before - 1) / 3) if windows_before >= 0 else 0.5
         causes.append(
             Cause(

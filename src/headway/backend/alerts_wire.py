@@ -22,6 +22,7 @@ from headway.entities.alerts import (
     ChannelTest,
     Condition,
     DriftedFeature,
+    ImportanceChange,
     Notification,
     RootCause,
     RulePreview,
@@ -338,6 +339,7 @@ def root_cause_to_wire(rc: RootCause) -> dict[str, Any]:
             }
             for c in rc.causes
         ],
+        "importance": [asdict(i) for i in rc.importance],
     }
 
 
@@ -349,6 +351,7 @@ def root_cause_from_wire(d: Mapping[str, Any]) -> RootCause:
         series=None if d.get("series") is None else preview_from_wire(d["series"]),
         drifted=tuple(DriftedFeature(**x) for x in d.get("drifted", [])),
         segments=tuple(SegmentDrop(**x) for x in d.get("segments", [])),
+        importance=tuple(ImportanceChange(**x) for x in d.get("importance", [])),
         timeline=tuple(
             TimelineEvent(
                 at=_dt(e["at"]),  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from headway.entities.monitoring import (
     Monitor,
     MonitorResult,
     MonitorSpec,
+    PredictionExplanation,
     WindowSummary,
 )
 
@@ -32,13 +33,14 @@ def _iso(value: datetime | None) -> str | None:
 
 class HttpMonitoring(_HttpHalf, BaseMonitoring):
     def create_monitor(self, spec: MonitorSpec, *, exist_ok: bool = False) -> Monitor:
-        body = self._call(
-            "POST", _path(spec.project), {**wire.spec_to_wire(spec), "exist_ok": exist_ok}
-        )
+        # The project is in the path; the body carries the config (and the new name).
+        config = {k: v for k, v in wire.spec_to_wire(spec).items() if k != "project"}
+        body = self._call("POST", _path(spec.project), {**config, "exist_ok": exist_ok})
         return self.http._parse(lambda: wire.monitor_from_wire(body))
 
     def update_monitor(self, spec: MonitorSpec) -> Monitor:
-        body = self._call("PUT", _path(spec.project, spec.name), wire.spec_to_wire(spec))
+        config = {k: v for k, v in wire.spec_to_wire(spec).items() if k not in ("project", "name")}
+        body = self._call("PUT", _path(spec.project, spec.name), config)
         return self.http._parse(lambda: wire.monitor_from_wire(body))
 
     def get_monitor(self, project: str, name: str) -> Monitor:
@@ -151,3 +153,12 @@ class HttpMonitoring(_HttpHalf, BaseMonitoring):
             headers=self._headers,
         )
         return wire.table_from_bytes(response.content)
+
+    def explain_prediction(
+        self, project: str, name: str, id: str, *, model_version: int | None = None
+    ) -> PredictionExplanation:
+        params: dict[str, Any] = {"id": id}
+        if model_version is not None:
+            params["model_version"] = model_version
+        body = self._call("GET", _path(project, name, "explain"), params=params)
+        return self.http._parse(lambda: wire.explanation_from_wire(body))

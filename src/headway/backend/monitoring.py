@@ -23,6 +23,7 @@ from headway.entities.monitoring import (
     Monitor,
     MonitorResult,
     MonitorSpec,
+    PredictionExplanation,
     WindowSummary,
 )
 
@@ -122,6 +123,13 @@ class BaseMonitoring(abc.ABC):
     ) -> pa.Table:
         """The logged predictions with these ids: inputs, time, model version, label."""
 
+    @abc.abstractmethod
+    def explain_prediction(
+        self, project: str, name: str, id: str, *, model_version: int | None = None
+    ) -> PredictionExplanation:
+        """Why a logged prediction came out as it did (SHAP, by the version that made it).
+        Raises: NotFound for an unknown id; InvalidArgument without a loadable model."""
+
 
 class LocalMonitoring(BaseMonitoring):
     def __init__(self, service: MonitoringService) -> None:
@@ -200,3 +208,8 @@ class LocalMonitoring(BaseMonitoring):
         limit: int = 1000,
     ) -> pa.Table:
         return self.service.audit(project, name, ids=ids, model_version=model_version, limit=limit)
+
+    def explain_prediction(
+        self, project: str, name: str, id: str, *, model_version: int | None = None
+    ) -> PredictionExplanation:
+        return self.service.explain_prediction(project, name, id, model_version=model_version)

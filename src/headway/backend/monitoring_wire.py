@@ -13,10 +13,12 @@ import pyarrow.ipc as ipc
 
 from headway.entities.monitoring import (
     ComputeReport,
+    FeatureContribution,
     IngestReport,
     Monitor,
     MonitorResult,
     MonitorSpec,
+    PredictionExplanation,
     WindowSummary,
 )
 
@@ -91,6 +93,19 @@ def result_from_wire(d: dict[str, Any]) -> MonitorResult:
     values["window_start"] = datetime.fromisoformat(d["window_start"])
     values["window_end"] = datetime.fromisoformat(d["window_end"])
     return MonitorResult(**values)
+
+
+def explanation_to_wire(e: PredictionExplanation) -> dict[str, Any]:
+    data = asdict(e)
+    data["timestamp"] = e.timestamp.isoformat()
+    return data
+
+
+def explanation_from_wire(d: dict[str, Any]) -> PredictionExplanation:
+    values = dict(d)
+    values["timestamp"] = datetime.fromisoformat(d["timestamp"])
+    values["contributions"] = tuple(FeatureContribution(**c) for c in d["contributions"])
+    return PredictionExplanation(**values)
 
 
 def window_to_wire(w: WindowSummary) -> dict[str, Any]:

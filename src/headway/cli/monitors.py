@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from headway.backend.monitoring_wire import explanation_to_wire
 from headway.cli.options import build_settings, db_option, dir_option, open_backend, url_option
 from headway.entities.monitoring import RESULT_KINDS, MonitorSpec
 from headway.errors import InvalidArgument
@@ -79,6 +80,13 @@ def _spec_options(fn: Any) -> Any:
         click.option("--positive", default=None, help="The positive class when labels are text."),
         click.option("--min-rows", type=int, default=30, help="Fewest values a test runs on."),
         click.option("--retention-days", type=int, default=None, help="Delete older records."),
+        click.option(
+            "--explain-rows",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Predictions of each window explained with SHAP (needs --model).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -120,6 +128,7 @@ def create(
         positive=o["positive"],
         min_rows=o["min_rows"],
         retention_days=o["retention_days"],
+        explain_rows=o["explain_rows"],
     )
     backend = open_backend(build_settings(store_dir, db_url, url))
     m = backend.monitoring.create_monitor(spec, exist_ok=update)
@@ -381,6 +390,51 @@ def audit(
         click.echo(json.dumps(row, default=str))
     if table.num_rows == 0:
         click.echo("no prediction with these ids")
+
+
+@monitor.command("explain")
+@click.argument("project")
+@click.argument("name")
+@click.argument("id")
+@click.option("--model-version", type=int, default=None, help="The prediction by this version.")
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Inputs shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole explanation as JSON.")
+@dir_option
+@db_option
+@url_option
+def explain(
+    project: str,
+    name: str,
+    id: str,
+    model_version: int | None,
+    top: int,
+    as_json: bool,
+    store_dir: Path | None,
+    db_url: str | None,
+    url: str | None,
+) -> None:
+    """Why the prediction logged for ID came out as it did: each input's SHAP contribution,
+    by the registered model version that made it (the monitor needs --model)."""
+    backend = open_backend(build_settings(store_dir, db_url, url))
+    e = backend.monitoring.explain_prediction(project, name, id, model_version=model_version)
+    if as_json:
+        click.echo(json.dumps(explanation_to_wire(e), default=str, indent=2))
+        return
+    score = "" if e.score is None else f"score {e.score:.3f}"
+    flag = "" if e.flagged is None else (" · flagged" if e.flagged else " · not flagged")
+    label = "" if e.label is None else f" · outcome {e.label}"
+    click.echo(
+        f"{e.id}  {e.timestamp:%Y-%m-%d %H:%M}  {e.model} v{e.model_version}  {score}{flag}{label}"
+    )
+    space = e.output_space.replace("_", "-")
+    click.echo(f"{e.method}: {space} {e.output:+.3f} = base {e.base_value:+.3f} plus")
+    width = max((len(c.feature) for c in e.contributions[:top]), default=0)
+    for c in e.contributions[:top]:
+        click.echo(f"  {c.contribution:+8.3f}  {c.feature:<{width}} = {c.value}")
+    rest = e.contributions[top:]
+    if rest:
+        total = sum(c.contribution for c in rest)
+        click.echo(f"  {total:+8.3f}  ({len(rest)} more inputs)")
 
 
 @monitor.command("delete")

@@ -42,6 +42,7 @@ from headway.backend.base import BaseBackend
 from headway.delivery.webhook import verify
 from headway.demo.monitoring import MONITOR
 from headway.entities.alerts import Alert, AlertRule, Cause
+from headway.entities.monitoring import PredictionExplanation
 from headway.errors import NotFound
 from headway.sdk.connect import backend_for, make_settings
 
@@ -216,6 +217,8 @@ class DemoAlerts:
     recall_before: float | None
     #: The recall alert's top causes (empty when it is not open).
     causes: tuple[Cause, ...]
+    #: Why the highest-scored student of the last explained week was flagged.
+    flagged: PredictionExplanation | None
     log_path: Path
     seconds: float
 
@@ -315,7 +318,13 @@ def alert_on_monitor(
     )
     receiver.wait_for(sent, DELIVERY_WAIT)
     recall = next((a for a in alerts if a.rule_name == RECALL_RULE), None)
-    causes = () if recall is None else backend.alerts.root_cause(recall.id).causes[:3]
+    causes: tuple[Cause, ...] = ()
+    if recall is not None:
+        ranked = backend.alerts.root_cause(recall.id).causes
+        # The top three, and the version that began scoring if it ranks lower.
+        serving = [c for c in ranked[3:] if c.kind == "event" and "began scoring" in c.subject]
+        causes = (*ranked[:3], *serving[:1])
+    flagged = _flagged(project, backend)
     result = DemoAlerts(
         rules=tuple(rules),
         alerts=alerts,
@@ -323,13 +332,24 @@ def alert_on_monitor(
         received=tuple(receiver.received),
         recall_floor=floor,
         recall_before=before,
-        causes=tuple(causes),
+        causes=causes,
+        flagged=flagged,
         log_path=receiver.log_path,
         seconds=time.perf_counter() - started,
     )
     if not quiet:
         _print(project, result)
     return result
+
+
+def _flagged(project: str, backend: BaseBackend) -> PredictionExplanation | None:
+    results = backend.monitoring.results(project, MONITOR, kinds=["explanation"])
+    shifts = [r for r in results if r.metric == "importance_shift" and r.detail.get("top_rows")]
+    if not shifts:
+        return None
+    latest = max(shifts, key=lambda r: r.window_start)
+    student = str(latest.detail["top_rows"][0]["row"])
+    return backend.monitoring.explain_prediction(project, MONITOR, student)
 
 
 def _recall_floor(
@@ -454,6 +474,16 @@ def _print(project: str, result: DemoAlerts) -> None:
         print(f"Why recall fell (alert {recall.id}), top causes:", flush=True)
         for i, c in enumerate(result.causes, start=1):
             print(f"  {i}. {c.kind} {c.subject} (score {c.score:.2f}): {c.detail}", flush=True)
+    why = result.flagged
+    if why is not None:
+        score = "" if why.score is None else f" (score {why.score:.2f})"
+        print(
+            f"Why was student {why.id} flagged{score}? {why.model} v{why.model_version}, "
+            f"{why.method} in {why.output_space.replace('_', '-')}:",
+            flush=True,
+        )
+        for part in why.contributions[:3]:
+            print(f"  {part.feature} = {part.value}: {part.contribution:+.2f}", flush=True)
     print(f"  Inbox:       headway alert ls {project}", flush=True)
     if recall is not None:
         print(f"  Its history: headway alert show {recall.id}", flush=True)

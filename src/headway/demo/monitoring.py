@@ -21,6 +21,18 @@ Weeks 1-2 look like the test semester. From week 3 on (:data:`CHANGE`):
   do not move, so the model misses them: recall for that group falls, a fairness
   regression on ``first_language`` that overall metrics only hint at.
 
+The week the semester changes is also the week the spring retrain of the model
+(``dropout-risk@challenger``, stronger regularisation) took over scoring: weeks before
+``change_week`` are scored by the version holding ``production`` when the demo monitors,
+the rest by the retrain, and every prediction is logged with the version that made it.
+The registry tells the rest of that story (the retrain was promoted, then rolled back
+after an advisor's report); the monitor shows what it looked like from the data, and an
+alert's root cause names the version that began scoring.
+
+The monitor explains 1,000 predictions of each week with SHAP (``explain_rows``) by the
+version that made them, so the dashboards show which inputs drive the scores week by
+week and any student's "why was I flagged?".
+
 Whether a student dropped out is known three weeks after the prediction, so weeks 1-5
 have outcomes (realised performance, fairness) and weeks 6-8 only the label-free
 estimates (CBPE). Weekly windows are aligned to the Unix epoch, a Thursday, so the eight
@@ -60,6 +72,8 @@ MONITOR: Final = MODEL_NAME
 WINDOW: Final = "1w"
 SEGMENTS: Final = ("course", "region")
 SCORE: Final = "score"
+#: Predictions of each week explained with SHAP.
+EXPLAIN_ROWS: Final = 1000
 #: What changes from ``change_week`` on; the module docstring says why each matters.
 CHANGE: Final = SemesterShift(
     online_share=0.6,
@@ -79,6 +93,8 @@ class SemesterMonitor:
     monitor: str
     #: The registered version of ``dropout-risk`` that held ``production`` and scored.
     model_version: int
+    #: The version that scored from ``change_start`` on (the spring retrain), if any.
+    retrain_version: int | None
     #: Start of week 1, start of ``change_week``, end of the last week.
     start: datetime
     change_start: datetime
@@ -151,8 +167,17 @@ def monitor_new_semester(
         return None
     api = headway.Api(url=url, dir=dir)
     version = api.registry.get_version(MODEL_NAME, "production").version
+    try:
+        retrain_version: int | None = api.registry.get_version(MODEL_NAME, "challenger").version
+    except NotFound:
+        retrain_version = None
     with tempfile.TemporaryDirectory(prefix="headway-demo-monitor-") as tmp:
         model = _Model(api.model_version(f"{MODEL_NAME}@production").download(Path(tmp) / "m"))
+        retrain = (
+            None
+            if retrain_version is None
+            else _Model(api.model_version(f"{MODEL_NAME}@challenger").download(Path(tmp) / "r"))
+        )
         dataset = api.artifact(CLEANED, project=project).download(Path(tmp) / "d")
         tested = split_by_semester(pd.read_parquet(dataset / "students.parquet")).test
     students = new_semester(
@@ -172,6 +197,11 @@ def monitor_new_semester(
     students["timestamp"] = pd.Timestamp(start).as_unit("us") + micros
     students["label_timestamp"] = students["timestamp"] + label_delay_weeks * week
     students[SCORE] = model.score(students)
+    students["model_version"] = version
+    if retrain is not None and retrain_version is not None:
+        later = (students["week"] >= change_week).to_numpy()
+        students.loc[later, SCORE] = retrain.score(students[later])
+        students.loc[later, "model_version"] = retrain_version
     reference = tested.assign(**{SCORE: model.score(tested)})
 
     monitor = headway.Monitor(
@@ -188,6 +218,7 @@ def monitor_new_semester(
         task="binary",
         window=WINDOW,
         decision_threshold=model.threshold,
+        explain_rows=EXPLAIN_ROWS,
         description=(
             f"dropout-risk@production on the {NEW_SEMESTER} semester (synthetic), against the "
             "semester it was tested on"
@@ -196,11 +227,14 @@ def monitor_new_semester(
         url=url,
     )
     try:
-        monitor.log(
-            students[[*model.inputs, *model.sensitive, SCORE]],
-            ids=students["student_id"],
-            timestamps=students["timestamp"],
-        )
+        for scored_by in sorted(set(students["model_version"].tolist())):
+            rows = students[students["model_version"] == scored_by]
+            monitor.log(
+                rows[[*model.inputs, *model.sensitive, SCORE]],
+                ids=rows["student_id"],
+                timestamps=rows["timestamp"],
+                model_version=int(scored_by),
+            )
         arrived = students[students["label_timestamp"] <= pd.Timestamp(end)]
         monitor.log_labels(
             arrived["student_id"], arrived[LABEL], timestamps=arrived["label_timestamp"]
@@ -211,11 +245,12 @@ def monitor_new_semester(
         monitor.close()
     seconds = time.perf_counter() - started
     if not quiet:
-        _print_weeks(windows, change_week, seconds)
+        _print_weeks(windows, change_week, seconds, version, retrain_version)
     return SemesterMonitor(
         project=project,
         monitor=MONITOR,
         model_version=version,
+        retrain_version=retrain_version,
         start=start,
         change_start=start + (change_week - 1) * week,
         end=end,
@@ -239,10 +274,22 @@ def _filled(project: str, dir: str | os.PathLike[str] | None, url: str | None) -
         existing.close()
 
 
-def _print_weeks(windows: pd.DataFrame, change_week: int, seconds: float) -> None:
+def _print_weeks(
+    windows: pd.DataFrame,
+    change_week: int,
+    seconds: float,
+    version: int,
+    retrain_version: int | None,
+) -> None:
+    scored = f"{MODEL_NAME} v{version}" + (
+        f" (v{retrain_version}, the spring retrain, from week {change_week})"
+        if retrain_version is not None
+        else ""
+    )
     print(
-        f"Monitor {MONITOR}: {len(windows)} weeks of {NEW_SEMESTER} scored by "
-        f"{MODEL_NAME}@production, changes from week {change_week} ({seconds:.1f}s)",
+        f"Monitor {MONITOR}: {len(windows)} weeks of {NEW_SEMESTER} scored by {scored}, "
+        f"changes from week {change_week}, {EXPLAIN_ROWS:,} students a week explained with "
+        f"SHAP ({seconds:.1f}s)",
         flush=True,
     )
     for number, w in enumerate(windows.to_dict("records"), start=1):

@@ -473,7 +473,7 @@ class RulePreview:
 class Cause:
     """One candidate explanation of an alert, with how strongly it goes with the change."""
 
-    kind: Literal["feature", "segment", "event"]
+    kind: Literal["feature", "segment", "importance", "event"]
     subject: str
     #: Association with the alert's change, 0 (none) to 1; ``method`` says how it is computed.
     score: float
@@ -487,7 +487,7 @@ class TimelineEvent:
     """Something that changed around an alert: a promotion, a dataset version, a config."""
 
     at: datetime
-    kind: str  # model_version, alias_set, dataset_version, monitor_config
+    kind: str  # version_created, alias_set, model_serving, dataset_version, monitor_config
     text: str
     link: dict[str, Any] = field(default_factory=dict)
 
@@ -515,6 +515,17 @@ class SegmentDrop:
 
 
 @dataclass(frozen=True)
+class ImportanceChange:
+    """How one feature's share of the model's SHAP importance moved at the change point:
+    mean share over the windows before it and over those from it on."""
+
+    feature: str
+    before: float | None
+    after: float
+    change: float
+
+
+@dataclass(frozen=True)
 class RootCause:
     """What an alert's page shows under "why": the series that fired with its band, the
     most drifted features and the worst segments in the window it fired, what changed
@@ -528,3 +539,5 @@ class RootCause:
     segments: tuple[SegmentDrop, ...]
     timeline: tuple[TimelineEvent, ...]
     causes: tuple[Cause, ...]
+    #: The importance shift around the change (monitors with ``explain_rows``), largest first.
+    importance: tuple[ImportanceChange, ...] = ()

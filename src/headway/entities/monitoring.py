@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 Task = Literal["binary", "multiclass", "regression"]
 #: What a result row measures. ``estimated`` is label-free (CBPE); ``concept`` flags a
-#: drop in realised performance while the inputs did not drift.
+#: drop in realised performance while the inputs did not drift; ``explanation`` is the
+#: model's SHAP importance per feature and its shift from the reference.
 ResultKind = Literal[
     "drift",
     "dataset",
@@ -19,6 +20,7 @@ ResultKind = Literal[
     "fairness",
     "concept",
     "volume",
+    "explanation",
 ]
 RESULT_KINDS: tuple[str, ...] = (
     "drift",
@@ -30,6 +32,7 @@ RESULT_KINDS: tuple[str, ...] = (
     "fairness",
     "concept",
     "volume",
+    "explanation",
 )
 Verdict = Literal["ok", "drift", "alert", "insufficient_data"]
 
@@ -68,6 +71,9 @@ class MonitorSpec:
     #: Inference records older than this many days are deleted (None keeps them).
     retention_days: int | None = None
     description: str = ""
+    #: Rows of each window explained with SHAP by the model version that scored them (0:
+    #: no explanations). Needs ``model``: the worker loads the version's pickled model.
+    explain_rows: int = 0
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -164,3 +170,36 @@ class ComputeReport:
     seconds: float
     unmatched_labels: int = 0
     messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeatureContribution:
+    """One input of one prediction: its value and how far it moved the model's output."""
+
+    feature: str
+    value: Any
+    contribution: float
+
+
+@dataclass(frozen=True)
+class PredictionExplanation:
+    """Why one logged prediction came out as it did ("why was student 1234 flagged?").
+
+    ``output`` is the model's output in ``output_space`` (log-odds for linear and boosted
+    classifiers, a probability for forests, the prediction for regressors):
+    ``base_value`` plus the contributions (every feature, largest first by size) when the
+    method is SHAP. ``score`` and ``flagged`` are what was logged and decided then.
+    """
+
+    id: str
+    timestamp: datetime
+    model: str
+    model_version: int
+    method: str
+    output_space: str
+    output: float
+    base_value: float
+    contributions: tuple[FeatureContribution, ...]
+    score: float | None = None
+    flagged: bool | None = None
+    label: Any = None

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,15 @@ from headway.monitoring.reference import ReferenceFit, binary_labels, decisions,
 PRIMARY = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "mae"}
 #: Kinds that need labels; the others depend on the inputs only.
 LABEL_KINDS = ("performance", "fairness", "concept")
-INPUT_KINDS = ("drift", "dataset", "multivariate", "quality", "estimated", "volume")
+INPUT_KINDS = (
+    "drift",
+    "dataset",
+    "multivariate",
+    "quality",
+    "estimated",
+    "volume",
+    "explanation",
+)
 #: Bootstrap replicates of the fairness disparities (multinomial over the group cells).
 FAIRNESS_BOOT = 200
 #: Fewest rows a group needs in a window to enter the disparities: rates of a few dozen
@@ -100,6 +108,7 @@ class WindowComputer:
     def inputs(self, table: pa.Table) -> list[DriftResult]:
         spec = self.spec
         self._row("volume", "*", "rows", float(table.num_rows), rows=table.num_rows)
+        self._versions(table)
         drifts: list[DriftResult] = []
         columns = [c for c in (*spec.features, spec.prediction) if c and c in self.fit.profiles]
         for column in columns:
@@ -161,6 +170,29 @@ class WindowComputer:
         self._multivariate(table)
         self._estimated(table)
         return drifts
+
+    def _versions(self, table: pa.Table) -> None:
+        """Rows per model version, with when each first scored in the window: the moment a
+        newly promoted version took over shows in the data, not only in the registry."""
+        if "__mv" not in table.column_names or table.num_rows == 0:
+            return
+        versions = table.column("__mv")
+        if versions.null_count == table.num_rows:
+            return
+        micros = np.asarray(table.column("__ts").cast(pa.int64()).to_numpy(), dtype=np.int64)
+        values = np.asarray(versions.fill_null(-1).to_numpy(), dtype=np.int64)
+        for version in np.unique(values[values >= 0]).tolist():
+            mine = values == version
+            first = datetime.fromtimestamp(int(micros[mine].min()) / 1e6, tz=UTC)
+            self._row(
+                "volume",
+                "model_version",
+                "rows",
+                float(mine.sum()),
+                group=str(version),
+                rows=int(mine.sum()),
+                detail={"first_at": first.isoformat()},
+            )
 
     def _quality(self, column: str, profile: Any, current: Any) -> None:
         q = column_quality(profile, current)

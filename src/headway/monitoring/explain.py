@@ -18,6 +18,16 @@ student 1234 flagged?" through :func:`explain_row`). :attr:`Explanation.method` 
     it is computed from (see :func:`_encoding_map`), so ``course`` is one feature, not one
     per course. A ``HistGradientBoosting*`` model with native categorical features goes
     the model-agnostic way: shap cannot read its categorical splits.
+``"shap-linear"``
+    A scikit-learn linear model (``LogisticRegression`` of two classes, ``LinearRegression``,
+    ``Ridge``, ``Lasso``, ``ElasticNet``, ``SGD*``, ``LinearSVC``…: anything with a
+    one-row ``coef_`` and ``intercept_``), alone or as the last step of a ``Pipeline``:
+    exact interventional Shapley values, ``coef_j * (x_j - mean_j)`` over the encoded
+    columns with ``mean`` taken on at most :data:`BACKGROUND_ROWS` rows of ``background``
+    (default: ``X``), summed back to raw columns as for trees. The output space is
+    ``"log_odds"`` (``decision_function``) for classifiers and ``"prediction"`` for
+    regressors; ``base_value`` is the output at the background's mean. Needs no shap: it
+    is what shap's ``LinearExplainer`` computes, in closed form.
 ``"shap-permutation"``
     Any other model, or a function: shap's ``PermutationExplainer`` on the model's score
     (P(positive class) from ``predict_proba``, else ``predict``, else the function's
@@ -295,6 +305,9 @@ def explain(
     def reference(rows: int) -> pd.DataFrame:
         return pool.iloc[_positions(len(pool), rows, rng)][list(columns)]
 
+    linear = None if method == "permutation" else _linear_parts(model)
+    if linear is not None:
+        return _linear_shap(*linear, sample, reference(BACKGROUND_ROWS), columns, rng, started)
     shap = None if method == "permutation" else _import_shap()
     if method == "shap" and shap is None:
         raise InvalidArgument(
@@ -544,13 +557,16 @@ def _finish(
     )
 
 
+def _last_step(model: object) -> tuple[Any, Any]:
+    """(the steps before the last, or None; the last step) of a pipeline, else (None, model)."""
+    if isinstance(model, Pipeline):
+        return (model[:-1] if len(model.steps) > 1 else None), model.steps[-1][1]
+    return None, model
+
+
 def _tree_parts(model: object) -> tuple[Any, Any] | None:
     """(preprocessing or None, tree ensemble) when shap's TreeExplainer can take the model."""
-    pre: Any = None
-    estimator: Any = model
-    if isinstance(model, Pipeline):
-        estimator = model.steps[-1][1]
-        pre = model[:-1] if len(model.steps) > 1 else None
+    pre, estimator = _last_step(model)
     if not isinstance(estimator, _TREES):
         return None
     categorical = getattr(estimator, "is_categorical_", None)
@@ -586,16 +602,82 @@ def _tree_shap(
     else:
         base = float(expected[0])
     output_space, outputs = _tree_outputs(estimator, encoded)
-    features = columns
-    if pre is not None:
-        probe = pd.concat([sample, reference], ignore_index=True)
-        probe = probe.iloc[_positions(len(probe), _PROBE_ROWS, rng)].reset_index(drop=True)
-        weights, features = _encoding_map(pre, probe, columns)
-        values = values @ weights
-        # A column traced to no raw column and never used by the trees says nothing.
-        kept = [j for j, f in enumerate(features) if f in columns or np.any(values[:, j])]
-        values, features = values[:, kept], tuple(features[j] for j in kept)
+    values, features = _to_raw(pre, values, sample, reference, columns, rng)
     return _finish("shap-tree", output_space, features, base, values, outputs, sample, started)
+
+
+def _to_raw(
+    pre: Any,
+    values: FloatArray,
+    sample: pd.DataFrame,
+    reference: pd.DataFrame,
+    columns: tuple[str, ...],
+    rng: np.random.Generator,
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """Values of a pipeline's encoded columns summed back to the raw columns."""
+    if pre is None:
+        return values, columns
+    probe = pd.concat([sample, reference], ignore_index=True)
+    probe = probe.iloc[_positions(len(probe), _PROBE_ROWS, rng)].reset_index(drop=True)
+    weights, features = _encoding_map(pre, probe, columns)
+    values = values @ weights
+    # A column traced to no raw column and never used by the model says nothing.
+    kept = [j for j, f in enumerate(features) if f in columns or np.any(values[:, j])]
+    return values[:, kept], tuple(features[j] for j in kept)
+
+
+def _linear_parts(model: object) -> tuple[Any, Any] | None:
+    """(preprocessing or None, linear model) when the model is linear in its inputs."""
+    pre, estimator = _last_step(model)
+    coef = getattr(estimator, "coef_", None)
+    intercept = getattr(estimator, "intercept_", None)
+    if coef is None or intercept is None or isinstance(estimator, _TREES):
+        return None
+    if not type(estimator).__module__.startswith(("sklearn.linear_model", "sklearn.svm")):
+        return None
+    if np.asarray(coef).ndim > 1 and np.asarray(coef).shape[0] != 1:
+        return None  # several classes: the score check explains the refusal
+    if is_classifier(estimator) and not hasattr(estimator, "decision_function"):
+        return None
+    return pre, estimator
+
+
+def _linear_shap(
+    pre: Any,
+    estimator: Any,
+    sample: pd.DataFrame,
+    reference: pd.DataFrame,
+    columns: tuple[str, ...],
+    rng: np.random.Generator,
+    started: float,
+) -> Explanation:
+    if is_classifier(estimator) and len(getattr(estimator, "classes_", ())) != 2:
+        raise InvalidArgument(
+            f"{type(estimator).__name__} has {len(estimator.classes_)} classes; explanations "
+            "are of one score per row: pass a function returning the probability of the "
+            "class to explain"
+        )
+    encode = (lambda f: f) if pre is None else pre.transform
+    encoded = _dense(encode(sample), "the model's input")
+    mean = _dense(encode(reference), "the model's input").mean(axis=0)
+    coef = np.ravel(np.asarray(estimator.coef_, dtype=np.float64))
+    if encoded.shape[1] != len(coef):
+        raise InvalidArgument(
+            f"the model reads {len(coef)} columns but was given {encoded.shape[1]}: "
+            "explain the columns it was fitted on"
+        )
+    values = (encoded - mean) * coef
+    base = float(np.ravel(np.asarray(estimator.intercept_, dtype=np.float64))[0] + mean @ coef)
+    names = getattr(estimator, "feature_names_in_", None)
+    data: Any = encoded if names is None else pd.DataFrame(encoded, columns=list(names))
+    if is_classifier(estimator):
+        space: OutputSpace = "log_odds"
+        outputs = _one_per_row(estimator.decision_function(data), len(encoded), "linear")
+    else:
+        space = "prediction"
+        outputs = _one_per_row(estimator.predict(data), len(encoded), "linear")
+    values, features = _to_raw(pre, values, sample, reference, columns, rng)
+    return _finish("shap-linear", space, features, base, values, outputs, sample, started)
 
 
 def _tree_outputs(estimator: Any, encoded: FloatArray) -> tuple[OutputSpace, FloatArray]:

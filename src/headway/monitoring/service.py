@@ -29,10 +29,12 @@ from headway.artifacts import names
 from headway.artifacts.service import ArtifactService
 from headway.entities.monitoring import (
     ComputeReport,
+    FeatureContribution,
     IngestReport,
     Monitor,
     MonitorResult,
     MonitorSpec,
+    PredictionExplanation,
     WindowSummary,
 )
 from headway.errors import InvalidArgument, NotFound
@@ -40,8 +42,11 @@ from headway.monitoring import spec as specs
 from headway.monitoring.batches import labels_table
 from headway.monitoring.compute import INPUT_KINDS, LABEL_KINDS, WindowComputer, window_verdict
 from headway.monitoring.detectors import DETECTORS
+from headway.monitoring.explain import explain
 from headway.monitoring.files import FileReader, concat, write_partitions
+from headway.monitoring.model_files import ModelLoader
 from headway.monitoring.reference import ReferenceFit, fit_reference
+from headway.monitoring.window_explain import explain_window, features_for, model_frame
 from headway.monitoring.windows import parse_window, time_windows
 from headway.registry.service import RegistryService
 from headway.store.sql.monitoring import StoredFile
@@ -81,6 +86,10 @@ class MonitoringService:
         self.reader = FileReader(artifacts.blobs, cache_dir / "monitoring")
         self._fits: OrderedDict[str, ReferenceFit] = OrderedDict()
         self._fit_lock = threading.Lock()
+        self.models = ModelLoader(artifacts, registry, self.reader)
+        self._reference_importance: OrderedDict[tuple[str, str, int], dict[str, float]] = (
+            OrderedDict()
+        )
         #: Called after data arrives (the server wakes its in-process worker).
         self.on_data: Callable[[], None] | None = None
         #: Called with (project, monitor) after windows were (re)computed: alert rules.
@@ -378,6 +387,10 @@ class MonitoringService:
             computer = WindowComputer(spec, fit, start, end)
             drifts = self._stored_drifts(monitor, start) if fresh_inputs else computer.inputs(table)
             joined = _join_labels(table, labels) if labels is not None else None
+            if not fresh_inputs and spec.explain_rows:
+                found, notes = self._explain_window(monitor, fit, table, start, end)
+                computer.out.results.extend(found)
+                computer.out.messages.extend(notes)
             labelled = computer.labelled(table, joined, drifts)
             out = computer.out.results
             if fresh_inputs:
@@ -429,6 +442,115 @@ class MonitoringService:
             seconds=time.perf_counter() - began,
             unmatched_labels=unmatched,
             messages=tuple(messages),
+        )
+
+    def _explain_window(
+        self, monitor: Monitor, fit: ReferenceFit, table: pa.Table, start: datetime, end: datetime
+    ) -> tuple[list[MonitorResult], list[str]]:
+        spec = monitor.spec
+        model = _model_name(spec)
+
+        def load(version: int) -> object:
+            return self.models.load(model, version)
+
+        def reference_importance(version: int) -> dict[str, float]:
+            key = (fit.key, model, version)
+            with self._fit_lock:
+                if key in self._reference_importance:
+                    return self._reference_importance[key]
+            loaded = load(version)
+            found = explain(
+                loaded,
+                fit.sample,
+                max_rows=spec.explain_rows,
+                features=features_for(loaded, spec),
+            ).importance
+            with self._fit_lock:
+                self._reference_importance[key] = found
+                while len(self._reference_importance) > 16:
+                    self._reference_importance.popitem(last=False)
+            return found
+
+        return explain_window(
+            spec,
+            table,
+            start,
+            end,
+            background=fit.sample,
+            default_version=monitor.model_version,
+            load=load,
+            reference_importance=reference_importance,
+        )
+
+    def explain_prediction(
+        self, project: str, name: str, id: str, *, model_version: int | None = None
+    ) -> PredictionExplanation:
+        """Why the latest logged prediction with this id came out as it did, by the model
+        version that made it, against the reference data as background.
+
+        Raises:
+            NotFound: no prediction has this id (for this model version).
+            InvalidArgument: the monitor names no model, or its model cannot be loaded or
+                explained.
+        """
+        monitor = self.get(project, name)
+        spec = monitor.spec
+        if not spec.model:
+            raise InvalidArgument(
+                f"monitor {name!r} names no model to explain: set model='name@alias'",
+                details={"field": "model"},
+            )
+        found = self.audit(project, name, ids=[str(id)], model_version=model_version)
+        if found.num_rows == 0:
+            raise NotFound(
+                f"no prediction with id {id!r} in monitor {name!r}"
+                + (f" by version {model_version}" if model_version is not None else "")
+            )
+        row = found.slice(found.num_rows - 1)
+        version = row.column("__mv")[0].as_py() or monitor.model_version
+        if version is None:
+            raise InvalidArgument(f"prediction {id!r} names no model version to explain")
+        model = self.models.load(_model_name(spec), int(version))
+        fit = self.reference_fit(monitor)
+        try:
+            e = explain(
+                model,
+                model_frame(spec, row),
+                background=fit.sample,
+                features=features_for(model, spec),
+            )
+        except InvalidArgument:
+            raise
+        except Exception as exc:
+            raise InvalidArgument(
+                f"model {_model_name(spec)}:v{version} failed to explain prediction {id!r}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        order = np.argsort(-np.abs(e.values[0]), kind="stable")
+        score = row.column(spec.prediction)[0].as_py() if spec.prediction else None
+        label = row.column("__label")[0].as_py() if "__label" in row.column_names else None
+        flagged = None
+        if spec.task == "binary" and isinstance(score, int | float):
+            flagged = bool(score >= spec.decision_threshold)
+        return PredictionExplanation(
+            id=str(id),
+            timestamp=row.column("__ts")[0].as_py(),
+            model=_model_name(spec),
+            model_version=int(version),
+            method=e.method,
+            output_space=e.output_space,
+            output=float(e.outputs[0]),
+            base_value=e.base_value,
+            contributions=tuple(
+                FeatureContribution(
+                    e.features[j], _plain(e.data[e.features[j]].iloc[0]), float(e.values[0, j])
+                )
+                for j in order.tolist()
+                if e.features[j] in e.data.columns
+            ),
+            score=float(score) if isinstance(score, int | float) else None,
+            flagged=flagged,
+            label=label,
         )
 
     def _time_plans(
@@ -649,6 +771,19 @@ class MonitoringService:
         if until is not None:
             payload["until"] = until.isoformat()
         return self.enqueue_compute(monitor, delay=0.0, payload=payload)
+
+
+def _model_name(spec: MonitorSpec) -> str:
+    """``dropout-risk`` of ``dropout-risk@production`` or ``dropout-risk:v3``."""
+    return str(spec.model).split("@")[0].split(":")[0]
+
+
+def _plain(value: Any) -> Any:
+    """A pandas/NumPy scalar as the JSON-friendly Python value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
 
 
 def _table_digest(table: pa.Table) -> str:

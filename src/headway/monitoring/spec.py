@@ -15,6 +15,8 @@ COLUMN_NAME = re.compile(r"^[^\x00-\x1f]{1,256}$")
 #: Column names Headway uses inside inference files.
 RESERVED = frozenset({"__id", "__ts", "__mv", "__label", "__label_ts"})
 TASKS = ("binary", "multiclass", "regression")
+#: SHAP on more rows a window buys little precision for its cost.
+MAX_EXPLAIN_ROWS = 20_000
 
 
 def monitor_name(name: object) -> str:
@@ -121,6 +123,29 @@ def validate(spec: MonitorSpec, *, known_methods: Iterable[str]) -> MonitorSpec:
         not isinstance(spec.retention_days, int) or spec.retention_days < 1
     ):
         raise InvalidArgument("retention_days must be a positive number of days (or None)")
+    explain_rows = spec.explain_rows
+    if isinstance(explain_rows, bool) or not isinstance(explain_rows, int):
+        raise InvalidArgument(
+            f"explain_rows must be a number of rows (0: no explanations), got {explain_rows!r}",
+            details={"field": "explain_rows"},
+        )
+    if not 0 <= explain_rows <= MAX_EXPLAIN_ROWS:
+        raise InvalidArgument(
+            f"explain_rows must be from 0 to {MAX_EXPLAIN_ROWS:,}, got {explain_rows}",
+            details={"field": "explain_rows"},
+        )
+    if explain_rows and not spec.model:
+        raise InvalidArgument(
+            "explain_rows needs model=: the registered model ('name@alias') whose versions "
+            "score the predictions",
+            details={"field": "explain_rows"},
+        )
+    if explain_rows and spec.task == "multiclass":
+        raise InvalidArgument(
+            "explain_rows: explanations are of one score per row (binary or regression "
+            "monitors), not of a multiclass model",
+            details={"field": "explain_rows"},
+        )
     return MonitorSpec(
         project=spec.project,
         name=spec.name,
@@ -142,4 +167,5 @@ def validate(spec: MonitorSpec, *, known_methods: Iterable[str]) -> MonitorSpec:
         min_rows=spec.min_rows,
         retention_days=spec.retention_days,
         description=spec.description or "",
+        explain_rows=explain_rows,
     )

@@ -786,6 +786,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/monitors/{name}/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why a logged prediction came out as it did (SHAP, by the version that made it) */
+        get: operations["explain_prediction_api_v1_projects__project__monitors__name__explain_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/monitors/{name}/labels": {
         parameters: {
             query?: never;
@@ -1728,7 +1745,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "feature" | "segment" | "event";
+            kind: "feature" | "segment" | "importance" | "event";
             /** Link */
             link: {
                 [key: string]: unknown;
@@ -1958,6 +1975,21 @@ export interface components {
             /** Lines */
             lines: components["schemas"]["ConsoleLineOut"][];
         };
+        /** ContributionOut */
+        ContributionOut: {
+            /**
+             * Contribution
+             * @description How far it moved the output (SHAP value).
+             */
+            contribution: number;
+            /** Feature */
+            feature: string;
+            /**
+             * Value
+             * @description The prediction's value of the feature.
+             */
+            value: unknown;
+        };
         /** DeliveryList */
         DeliveryList: {
             /** Deliveries */
@@ -2092,6 +2124,57 @@ export interface components {
              */
             message: string;
         };
+        /**
+         * ExplanationOut
+         * @description Why one logged prediction came out as it did.
+         */
+        ExplanationOut: {
+            /** Base Value */
+            base_value: number;
+            /**
+             * Contributions
+             * @description Every feature, largest first.
+             */
+            contributions: components["schemas"]["ContributionOut"][];
+            /**
+             * Flagged
+             * @description score >= the monitor's decision threshold.
+             */
+            flagged: boolean | null;
+            /** Id */
+            id: string;
+            /**
+             * Label
+             * @description The true outcome, if it arrived.
+             */
+            label: unknown;
+            /**
+             * Method
+             * @description shap-tree, shap-linear, shap-permutation or permutation.
+             */
+            method: string;
+            /** Model */
+            model: string;
+            /** Model Version */
+            model_version: number;
+            /** Output */
+            output: number;
+            /**
+             * Output Space
+             * @description log_odds, probability or prediction.
+             */
+            output_space: string;
+            /**
+             * Score
+             * @description The score logged with the prediction.
+             */
+            score: number | null;
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+        };
         /** FileChangeOut */
         FileChangeOut: {
             /** New Size */
@@ -2207,6 +2290,23 @@ export interface components {
                     [key: string]: components["schemas"]["SeriesOut"];
                 };
             };
+        };
+        /** ImportanceChangeOut */
+        ImportanceChangeOut: {
+            /**
+             * After
+             * @description Share from the change on.
+             */
+            after: number;
+            /**
+             * Before
+             * @description Share of the SHAP importance before the change.
+             */
+            before: number | null;
+            /** Change */
+            change: number;
+            /** Feature */
+            feature: string;
         };
         /** ImportanceIn */
         ImportanceIn: {
@@ -2451,6 +2551,12 @@ export interface components {
              */
             description: string;
             /**
+             * Explain Rows
+             * @description Rows of each window explained with SHAP by the model that scored them (0: none); needs model.
+             * @default 0
+             */
+            explain_rows: number;
+            /**
              * Features
              * @description Input columns compared with the reference.
              */
@@ -2545,6 +2651,12 @@ export interface components {
              * @default false
              */
             exist_ok: boolean;
+            /**
+             * Explain Rows
+             * @description Rows of each window explained with SHAP by the model that scored them (0: none); needs model.
+             * @default 0
+             */
+            explain_rows: number;
             /**
              * Features
              * @description Input columns compared with the reference.
@@ -2672,6 +2784,8 @@ export interface components {
             decision_threshold: number;
             /** Description */
             description: string;
+            /** Explain Rows */
+            explain_rows: number;
             /** Features */
             features: string[];
             /** Label */
@@ -3056,6 +3170,8 @@ export interface components {
             change_at: string | null;
             /** Drifted */
             drifted: components["schemas"]["DriftedOut"][];
+            /** Importance */
+            importance: components["schemas"]["ImportanceChangeOut"][];
             /** Method */
             method: string;
             /** Segments */
@@ -6472,6 +6588,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComputeOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    explain_prediction_api_v1_projects__project__monitors__name__explain_get: {
+        parameters: {
+            query: {
+                id: string;
+                model_version?: number | null;
+            };
+            header?: never;
+            path: {
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationOut"];
                 };
             };
             /** @description Bad Request */

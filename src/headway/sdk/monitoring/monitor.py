@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from headway.backend.base import BaseBackend
-from headway.entities.monitoring import ComputeReport, MonitorSpec, Task
+from headway.entities.monitoring import ComputeReport, MonitorSpec, PredictionExplanation, Task
 from headway.errors import InvalidArgument
 from headway.monitoring.batches import labels_table, predictions_table, to_table
 from headway.sdk.artifacts import Artifact
@@ -92,6 +92,7 @@ class Monitor:
         min_rows: int = 30,
         retention_days: int | None = None,
         description: str = "",
+        explain_rows: int = 0,
         dir: str | os.PathLike[str] | None = None,
         url: str | None = None,
         backend: BaseBackend | None = None,
@@ -125,6 +126,7 @@ class Monitor:
             min_rows=min_rows,
             retention_days=retention_days,
             description=description,
+            explain_rows=explain_rows,
         )
         self._monitor = self.backend.monitoring.create_monitor(spec, exist_ok=True)
         self.spec = self._monitor.spec
@@ -167,6 +169,7 @@ class Monitor:
             min_rows=spec.min_rows,
             retention_days=spec.retention_days,
             description=spec.description,
+            explain_rows=spec.explain_rows,
             **kwargs,
         )
 
@@ -382,6 +385,15 @@ class Monitor:
         frame: pd.DataFrame = table.to_pandas()
         return frame.rename(
             columns={"__id": "id", "__ts": "timestamp", "__mv": "model_version", "__label": "label"}
+        )
+
+    def explain(self, id: Any, *, model_version: int | None = None) -> PredictionExplanation:
+        """Why the prediction logged for ``id`` came out as it did: each input's SHAP
+        contribution by the model version that made it (the latest such prediction, or
+        that of ``model_version``). Needs ``model=``; see docs/monitoring.md."""
+        self.flush()
+        return self.backend.monitoring.explain_prediction(
+            self.project, self.name, str(id), model_version=model_version
         )
 
     def __enter__(self) -> Monitor:

@@ -15,6 +15,7 @@ from headway.server.schemas.common import error_responses
 from headway.server.schemas.monitoring import (
     ComputeIn,
     ComputeOut,
+    ExplanationOut,
     IngestOut,
     JobOut,
     LabelsIn,
@@ -274,6 +275,22 @@ def audit_json(
             elif isinstance(v, float) and v != v:
                 row[k] = None
     return {"rows": rows}
+
+
+@router.get(
+    _ONE + "/explain",
+    summary="Why a logged prediction came out as it did (SHAP, by the version that made it)",
+    responses=_ERRORS,
+)
+def explain_prediction(
+    project: str,
+    name: str,
+    monitoring: Monitoring,
+    id: Annotated[str, Query(min_length=1, max_length=1000)],
+    model_version: Annotated[int | None, Query(ge=1)] = None,
+) -> ExplanationOut:
+    found = monitoring.explain_prediction(project, name, id, model_version=model_version)
+    return ExplanationOut.from_entity(found)
 
 
 __all__ = ["ResultOut", "router"]

@@ -310,6 +310,13 @@ class SegmentDropOut(BaseModel):
     drop: float = Field(description="How much worse than before the change (positive: worse).")
 
 
+class ImportanceChangeOut(BaseModel):
+    feature: str
+    before: float | None = Field(description="Share of the SHAP importance before the change.")
+    after: float = Field(description="Share from the change on.")
+    change: float
+
+
 class TimelineOut(BaseModel):
     at: datetime
     kind: str
@@ -318,7 +325,7 @@ class TimelineOut(BaseModel):
 
 
 class CauseOut(BaseModel):
-    kind: Literal["feature", "segment", "event"]
+    kind: Literal["feature", "segment", "importance", "event"]
     subject: str
     score: float = Field(description="Association with the change, 0 to 1 (see method).")
     detail: str
@@ -337,6 +344,7 @@ class RootCauseOut(BaseModel):
     segments: list[SegmentDropOut]
     timeline: list[TimelineOut]
     causes: list[CauseOut]
+    importance: list[ImportanceChangeOut]
 
     @classmethod
     def from_entity(cls, rc: RootCause) -> RootCauseOut:

@@ -14,6 +14,7 @@ from headway.entities.monitoring import (
     Monitor,
     MonitorResult,
     MonitorSpec,
+    PredictionExplanation,
     WindowSummary,
 )
 from headway.server.schemas.common import StrictModel
@@ -44,6 +45,11 @@ class MonitorConfig(StrictModel):
     min_rows: int = 30
     retention_days: int | None = None
     description: str = ""
+    explain_rows: int = Field(
+        0,
+        description="Rows of each window explained with SHAP by the model that scored "
+        "them (0: none); needs model.",
+    )
 
     def to_spec(self, project: str, name: str) -> MonitorSpec:
         data = self.model_dump(exclude={"exist_ok", "name"})
@@ -76,6 +82,7 @@ class MonitorSpecOut(BaseModel):
     min_rows: int
     retention_days: int | None
     description: str
+    explain_rows: int
 
 
 class MonitorOut(BaseModel):
@@ -149,6 +156,33 @@ class ResultOut(BaseModel):
             # 30 features is megabytes); a heatmap or chart needs only the numbers.
             data["detail"] = {k: v for k, v in data["detail"].items() if k not in BULKY_DETAIL}
         return cls.model_validate(data)
+
+
+class ContributionOut(BaseModel):
+    feature: str
+    value: Any = Field(description="The prediction's value of the feature.")
+    contribution: float = Field(description="How far it moved the output (SHAP value).")
+
+
+class ExplanationOut(BaseModel):
+    """Why one logged prediction came out as it did."""
+
+    id: str
+    timestamp: datetime
+    model: str
+    model_version: int
+    method: str = Field(description="shap-tree, shap-linear, shap-permutation or permutation.")
+    output_space: str = Field(description="log_odds, probability or prediction.")
+    output: float
+    base_value: float
+    contributions: list[ContributionOut] = Field(description="Every feature, largest first.")
+    score: float | None = Field(description="The score logged with the prediction.")
+    flagged: bool | None = Field(description="score >= the monitor's decision threshold.")
+    label: Any = Field(description="The true outcome, if it arrived.")
+
+    @classmethod
+    def from_entity(cls, e: PredictionExplanation) -> ExplanationOut:
+        return cls.model_validate(wire.explanation_to_wire(e))
 
 
 class ResultList(BaseModel):
