@@ -7,7 +7,7 @@ with headway.init(project="student-dropout", config={"lr": 0.01}) as run:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headway import alerts
 from headway.errors import (
@@ -23,6 +23,9 @@ from headway.sdk.artifacts import Artifact, ArtifactVersion
 from headway.sdk.init import init
 from headway.sdk.monitoring import Monitor
 from headway.sdk.run import Run
+
+if TYPE_CHECKING:
+    from headway.monitoring.explain import Explanation
 
 __version__ = "0.1.0"
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "log_explanations",
     "run",
     "summary",
     "use_artifact",
@@ -60,6 +64,11 @@ def _require_run() -> Run:
 def log(data: dict[str, Any], step: int | None = None) -> None:
     """Log to the current run (see :meth:`Run.log`)."""
     _require_run().log(data, step=step)
+
+
+def log_explanations(model: object, X: Any, **kwargs: Any) -> Explanation | None:
+    """Explain a model and record it with the current run (see :meth:`Run.log_explanations`)."""
+    return _require_run().log_explanations(model, X, **kwargs)
 
 
 def define_metric(name: str, **kwargs: Any) -> None:

@@ -10,16 +10,23 @@ import types
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headway.entities import ConsoleLine, RunFinish, RunState, Series
 from headway.entities.metrics import SUMMARY_RULES
 from headway.errors import InvalidArgument
+from headway.sdk import explanations
 from headway.sdk.artifacts.run_mixin import ArtifactRunMixin
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
 from headway.sdk.writer.writer import BUSY_ITEMS, RunWriter
 from headway.tracking import validation as v
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    from headway.monitoring.explain import Explanation, Method
 
 log = logging.getLogger("headway")
 
@@ -168,6 +175,42 @@ class Run(ArtifactRunMixin):
             self.summary.set_rule(name, summary)
         if self._writer is not None:
             self._writer.update(metadata={"metric_defs": list(self._metric_defs)})
+
+    def log_explanations(
+        self,
+        model: object,
+        X: pd.DataFrame,
+        *,
+        y: ArrayLike | None = None,
+        background: pd.DataFrame | None = None,
+        max_rows: int = 2000,
+        seed: int = 0,
+        method: Method = "auto",
+        name: str | None = None,
+        step: int | None = None,
+    ) -> Explanation | None:
+        """Explain ``model`` on ``X`` (SHAP when shap is installed, see
+        :func:`headway.monitoring.explain.explain` for every argument) and record it: the
+        importance of each feature as summary values ``explain/importance/<feature>`` (and
+        ``explain/method``), the per-row values as an ``explanation`` artifact ``name``
+        (default ``explanations-<run id>``) made by this run. With ``step``, the
+        importances are also logged as metrics at that step.
+
+        Returns the explanation; None, with a warning, when the store could not take it.
+        Raises ``InvalidArgument`` for bad input (``X`` not a DataFrame, a missing feature…).
+        """
+        return explanations.log_explanations(
+            self,
+            model,
+            X,
+            y=y,
+            background=background,
+            max_rows=max_rows,
+            seed=seed,
+            method=method,
+            name=name,
+            step=step,
+        )
 
     # -- attributes -------------------------------------------------------------------------
     def set_tags(self, tags: list[str]) -> None:

@@ -5,6 +5,7 @@ import { ApiError, patchRun, type Run } from "../../api/client";
 import { Link } from "../../components/Link";
 import { Message } from "../../components/Message";
 import { formatDuration, formatTime, formatValue } from "../../components/format";
+import { ExplanationPanel } from "./ExplanationPanel";
 import { tabPath } from "./tabs";
 
 interface GitInfo {
@@ -64,6 +65,7 @@ export function Overview(props: { run: Run; files: string[]; onSaved: (run: Run)
       <TagsEditor run={run} onSaved={props.onSaved} />
       <KeyValueTags tags={run.kv_tags ?? {}} />
       <NotesEditor run={run} onSaved={props.onSaved} />
+      <ExplanationPanel run={run} />
       <div class="two-columns">
         <section>
           <h2>Config</h2>
