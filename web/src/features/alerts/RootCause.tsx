@@ -5,18 +5,22 @@ import { useState } from "preact/hooks";
 import { Link } from "../../components/Link";
 import { Message } from "../../components/Message";
 import { formatTime } from "../../components/format";
+import { modelPath, monitorPath } from "../../lib/route";
+import { Help } from "../monitoring/bits";
+import { changeText } from "../monitoring/explanations";
 import { term } from "../monitoring/glossary";
-import { num } from "../monitoring/transforms";
+import { num, pct } from "../monitoring/transforms";
 import type { Alert, RootCause } from "./api";
 import { causeHref } from "./inbox";
 import { shortDate } from "./preview";
 
 /** Candidates listed before "Show all". */
 const SHOWN_CAUSES = 8;
-const KIND_WORDS: Record<string, string> = { feature: "feature drift", segment: "segment", event: "change" };
+const KIND_WORDS: Record<string, string> = { feature: "feature drift", segment: "segment", importance: "importance shift", event: "change" };
 const TIMELINE_WORDS: Record<string, string> = {
   version_created: "model version",
   alias_set: "promotion",
+  model_serving: "began scoring",
   dataset_version: "dataset version",
   monitor_config: "monitor config",
 };
@@ -35,13 +39,22 @@ export function RootCauseSection(props: { alert: Alert; rootCause: RootCause | n
   const [allCauses, setAllCauses] = useState(false);
   if (rootCause === null && !props.error) return null; // the server has no root-cause analysis
   const monitor = typeof alert.source?.monitor === "string" ? alert.source.monitor : null;
-  const href = (link: Record<string, unknown>) => causeHref(link, alert.project, monitor);
-  const linked = (text: string, link: Record<string, unknown>) => {
-    const to = href(link);
+  const href = (link: Record<string, unknown>, kind?: string) => {
+    const mon = typeof link.monitor === "string" ? link.monitor : monitor;
+    // An importance shift is shown on the monitor's Explanations tab; a version that began
+    // scoring, on the registry's page of that version.
+    if (link.tab === "explanations" && mon) return monitorPath(alert.project, mon, { tab: "explanations" });
+    if (kind === "model_serving" && typeof link.model === "string" && typeof link.version === "number")
+      return modelPath(link.model, { tab: "compare", versions: String(link.version) });
+    return causeHref(link, alert.project, monitor);
+  };
+  const linked = (text: string, link: Record<string, unknown>, kind?: string) => {
+    const to = href(link, kind);
     return to ? <Link href={to}>{text}</Link> : <span>{text}</span>;
   };
   // Segments that got better are not leads.
   const worse = rootCause && rootCause !== "loading" ? rootCause.segments.filter((s) => s.drop > 0) : [];
+  const importance = rootCause && rootCause !== "loading" ? (rootCause.importance ?? []) : [];
   return (
     <section class="section-box al-root" aria-label="Root cause">
       <h2>Root cause</h2>
@@ -58,7 +71,7 @@ export function RootCauseSection(props: { alert: Alert; rootCause: RootCause | n
               The series changed in the window of <strong>{shortDate(rootCause.change_at)}</strong> (the first window of the firing streak).
             </p>
           ) : null}
-          {rootCause.causes.length === 0 && rootCause.drifted.length === 0 && rootCause.segments.length === 0 && rootCause.timeline.length === 0 ? (
+          {rootCause.causes.length === 0 && rootCause.drifted.length === 0 && rootCause.segments.length === 0 && rootCause.timeline.length === 0 && importance.length === 0 ? (
             <p class="muted">
               No candidate explanations: {monitor ? "no feature, segment or change stands out around this alert." : "the analysis looks at monitors only; this alert is about a run or was raised from code."}
             </p>
@@ -144,6 +157,42 @@ export function RootCauseSection(props: { alert: Alert; rootCause: RootCause | n
                 </table>
               </div>
             ) : null}
+            {importance.length ? (
+              <div>
+                <h3 class="mon-subhead">
+                  Importance shift{" "}
+                  <Help
+                    text="How much of the model's decisions rested on each input (its share of the SHAP importance) before the change and from it on, largest change first. A large change means the model began deciding for other reasons: an input changed meaning, or another model version took over."
+                    wide
+                  />
+                </h3>
+                <table class="mon-table" aria-label="Importance shift">
+                  <thead>
+                    <tr>
+                      <th>Feature</th>
+                      <th class="num">Share before</th>
+                      <th class="num">Share after</th>
+                      <th class="num">Change</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {importance.map((i) => (
+                      <tr key={i.feature}>
+                        <td>{i.feature}</td>
+                        <td class="num">{pct(i.before)}</td>
+                        <td class="num">{pct(i.after)}</td>
+                        <td class="num">{changeText(i.change)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                {monitor ? (
+                  <p class="al-small">
+                    <Link href={monitorPath(alert.project, monitor, { tab: "explanations" })}>What drives the scores, window by window →</Link>
+                  </p>
+                ) : null}
+              </div>
+            ) : null}
           </div>
           {rootCause.timeline.length ? (
             <>
@@ -154,7 +203,7 @@ export function RootCauseSection(props: { alert: Alert; rootCause: RootCause | n
                     <span class="al-event-time" title={formatTime(t.at)}>
                       {formatTime(t.at)}
                     </span>
-                    <span class="type-badge">{TIMELINE_WORDS[t.kind] ?? t.kind.replace(/_/g, " ")}</span> {linked(t.text, t.link)}
+                    <span class="type-badge">{TIMELINE_WORDS[t.kind] ?? t.kind.replace(/_/g, " ")}</span> {linked(t.text, t.link, t.kind)}
                   </li>
                 ))}
               </ol>

@@ -111,6 +111,7 @@ function WindowLink(props: { at: AuditRow[string]; axis: TabProps["axis"]; href:
 function AuditTable(props: { rows: AuditRow[]; fields: AuditField[]; monitor: TabProps["monitor"]; axis: TabProps["axis"]; href: TabProps["href"] }) {
   const { rows, fields, monitor } = props;
   const decision = monitor.spec.prediction_label;
+  const explainable = monitor.spec.explain_rows > 0 || !!monitor.spec.model;
   const groups: { name: string; of: AuditField["group"][] }[] = [
     { name: "Prediction", of: ["prediction"] },
     { name: "What really happened", of: ["outcome"] },
@@ -133,6 +134,11 @@ function AuditTable(props: { rows: AuditRow[]; fields: AuditField[]; monitor: Ta
             {rows.map((r, i) => (
               <th scope="col" key={i}>
                 {String(r.__id)}
+                {explainable ? (
+                  <div class="mon-small">
+                    <Link href={props.href({ tab: "explanations", id: String(r.__id), version: r.__mv === null || r.__mv === undefined ? null : String(r.__mv) })}>Why? (explanation)</Link>
+                  </div>
+                ) : null}
               </th>
             ))}
           </tr>

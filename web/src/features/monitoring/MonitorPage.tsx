@@ -1,5 +1,6 @@
 // One monitor: its health, and a tab for each way a model in use can go wrong (drift,
-// performance, fairness, data quality), plus an audit of single predictions.
+// performance, fairness, data quality), what drives its scores (explanations), plus an audit
+// of single predictions.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError } from "../../api/client";
 import { Link } from "../../components/Link";
@@ -9,6 +10,7 @@ import { getMonitor, listWindows, type Monitor, type MonitorWindow } from "./api
 import { AuditTab } from "./AuditTab";
 import { HealthBadge } from "./bits";
 import { DriftTab } from "./DriftTab";
+import { ExplanationsTab } from "./ExplanationsTab";
 import { FairnessTab } from "./FairnessTab";
 import { OverviewTab } from "./OverviewTab";
 import { PerformanceTab } from "./PerformanceTab";
@@ -103,6 +105,7 @@ export function MonitorPage(props: { project: string; name: string; search: stri
           {view.tab === "performance" ? <PerformanceTab {...tabProps} /> : null}
           {view.tab === "fairness" ? <FairnessTab {...tabProps} /> : null}
           {view.tab === "quality" ? <QualityTab {...tabProps} /> : null}
+          {view.tab === "explanations" ? <ExplanationsTab {...tabProps} /> : null}
           {view.tab === "audit" ? <AuditTab {...tabProps} /> : null}
         </>
       )}

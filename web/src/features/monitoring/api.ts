@@ -7,6 +7,9 @@ export type MonitorSpec = components["schemas"]["MonitorSpecOut"];
 export type MonitorWindow = components["schemas"]["WindowOut"];
 export type MonitorResult = components["schemas"]["ResultOut"];
 export type ModelVersion = components["schemas"]["ModelVersionOut"];
+/** Why one logged prediction came out as it did (``GET …/explain?id=``). */
+export type Explanation = components["schemas"]["ExplanationOut"];
+export type Contribution = components["schemas"]["ContributionOut"];
 type ErrorBody = components["schemas"]["ErrorBody"];
 
 /** A logged prediction as the audit trail returns it: ``__id``, ``__ts``, ``__mv``,
@@ -22,7 +25,8 @@ export type ResultKind =
   | "estimated"
   | "fairness"
   | "concept"
-  | "volume";
+  | "volume"
+  | "explanation";
 
 async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   let response: Response;
@@ -98,6 +102,14 @@ export function getAudit(project: string, name: string, ids: string[], modelVers
   for (const id of ids) params.append("id", id);
   if (modelVersion !== null) params.set("model_version", String(modelVersion));
   return get<{ rows: AuditRow[] }>(`${monitorBase(project, name)}/audit.json?${params.toString()}`, signal).then((r) => r.rows);
+}
+
+/** Why the model scored a logged prediction as it did: each input's contribution (SHAP),
+ * by the model version that made it (optionally one version's prediction). */
+export function getExplanation(project: string, name: string, id: string, modelVersion: number | null, signal?: AbortSignal): Promise<Explanation> {
+  const params = new URLSearchParams({ id });
+  if (modelVersion !== null) params.set("model_version", String(modelVersion));
+  return get<Explanation>(`${monitorBase(project, name)}/explain?${params.toString()}`, signal);
 }
 
 /** A registered model's version by number or alias (for its training run). */

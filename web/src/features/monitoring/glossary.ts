@@ -159,6 +159,57 @@ export const KINDS: Record<string, Term> = {
     help: "Real performance fell while no input changed: the link between what is measured and the outcome has changed, so the model's rules are out of date.",
   },
   volume: { name: "Volume", help: "How many predictions the window holds." },
+  explanation: {
+    name: "Explanations",
+    help: "Which inputs drive the model's scores in each window (SHAP values), compared with the reference data.",
+  },
+};
+
+/** How a monitor explains scores (``detail.method`` of its explanation results). */
+export const EXPLANATION_METHODS: Record<string, Term & { exact: string }> = {
+  "shap-linear": {
+    name: "SHAP values",
+    exact: "exact for this linear model",
+    help: "SHAP values split each score into one push per input, up or down from the average score; added up, they give the score. For a linear model they are computed exactly.",
+  },
+  "shap-tree": {
+    name: "SHAP values",
+    exact: "exact for this tree model",
+    help: "SHAP values split each score into one push per input, up or down from the average score; added up, they give the score. For models made of decision trees they are computed exactly.",
+  },
+  "shap-permutation": {
+    name: "SHAP values",
+    exact: "estimated by trying inputs in many orders",
+    help: "SHAP values split each score into one push per input, up or down from the average score; added up, they give the score. For this kind of model they are estimated by sampling, so small values are approximate.",
+  },
+  permutation: {
+    name: "Permutation effects",
+    exact: "not SHAP: the shap package was not available",
+    help: "Each input's effect is how much the score changes when that input is replaced by a typical value. Unlike SHAP values, the effects do not add up exactly to the score.",
+  },
+};
+
+/** The scale the explanations are on (``detail.output_space``). */
+export const OUTPUT_SPACES: Record<string, Term> = {
+  log_odds: {
+    name: "the log-odds",
+    help: "The log-odds is the model's score before it is turned into a probability: 0 is a 50% risk, +1 multiplies the odds of dropping out by about 2.7, -1 divides them by 2.7. Pushes on this scale add up exactly.",
+  },
+  probability: { name: "the predicted probability", help: "Pushes are in probability: +0.10 raises the predicted risk by 10 percentage points." },
+  prediction: { name: "the prediction", help: "Pushes are in the prediction's own units." },
+};
+
+export const EXPLANATION_TERMS: Record<string, Term> = {
+  importance: {
+    name: "Importance share",
+    help: "How much of the model's decisions rests on each input: the average size of its SHAP value over the window's explained predictions, as a share of all inputs' together. Shares add up to 100%.",
+    share: true,
+  },
+  importance_shift: {
+    name: "Importance shift",
+    help: "How differently the model weighs its inputs in this window than on the reference data: the share of importance that moved from some inputs to others, from 0% (the same mix) to 100%. A jump means the model now decides for other reasons, often because the data or the model version changed.",
+    share: true,
+  },
 };
 
 const ALL: Record<string, Term> = { ...QUALITY_METRICS, ...FAIRNESS_METRICS, ...PERFORMANCE_METRICS, ...DRIFT_METHODS };

@@ -384,7 +384,7 @@ export function metricValue(metric: string, v: number | null | undefined): strin
 
 // -- the latest window's findings, in words ------------------------------------------------------
 
-export type Tab = "overview" | "drift" | "performance" | "fairness" | "quality" | "audit";
+export type Tab = "overview" | "drift" | "performance" | "fairness" | "quality" | "explanations" | "audit";
 
 export interface Finding {
   level: "alert" | "note";

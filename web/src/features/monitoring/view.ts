@@ -9,6 +9,7 @@ export const TABS: Record<Tab, string> = {
   performance: "Performance",
   fairness: "Fairness",
   quality: "Data quality",
+  explanations: "Explanations",
   audit: "Audit",
 };
 
@@ -26,7 +27,8 @@ export interface MonitorView {
   attribute: string | null;
   /** Data quality: the column highlighted. */
   column: string | null;
-  /** Audit: the ids looked up (comma-separated) and the model version. */
+  /** Audit: the ids looked up (comma-separated) and the model version; explanations: the
+   * prediction explained (one id) and its model version. */
   id: string | null;
   version: string | null;
 }
