@@ -8,6 +8,10 @@ then :func:`headway.monitoring.explain.explain` explains fresh rows of the same 
 
 - **SHAP, tree**: ``method="shap"`` on 10,000 rows: shap's ``TreeExplainer``
   (path-dependent, log-odds).
+- **SHAP, linear**: a ``LogisticRegression`` on the same data, ``method="shap"`` on
+  10,000 rows with 100 background rows: Headway's closed form against shap's
+  ``LinearExplainer`` with an independent masker over the same background (the same
+  values; the benchmark checks they agree).
 - **SHAP, model-agnostic**: the same model behind a plain function of a DataFrame
   (P(class 1)), so shap's ``PermutationExplainer`` runs, on 1,000 rows with 100 background
   rows from the training data and 10 antithetic permutations per row. Shap compiles its
@@ -46,6 +50,7 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import make_classification
 from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 
 from headway.monitoring.explain import BACKGROUND_ROWS, PERMUTATIONS, explain
 
@@ -116,6 +121,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows["shap_tree"] = {"rows": tree_rows, "headway_s": headway_s, "shap_s": shap_s}
     print("[explain] tree done", file=sys.stderr, flush=True)
 
+    linear = LogisticRegression(max_iter=1000).fit(train, model.predict(train))
+    found: dict[str, np.ndarray] = {}
+
+    def headway_linear() -> None:
+        e = explain(linear, tree_X, background=background, method="shap", max_rows=tree_rows)
+        found["headway"] = e.values[np.argsort(e.data.index.to_numpy())]
+        top["linear"] = list(e.importance)[:5]
+
+    def shap_linear() -> None:
+        masker = shap.maskers.Independent(background.to_numpy(), BACKGROUND_ROWS)
+        found["shap"] = np.asarray(
+            shap.LinearExplainer(linear, masker).shap_values(tree_X.to_numpy())
+        )
+
+    headway_s, shap_s = best_of([headway_linear, shap_linear], args.repeat)
+    agree = bool(np.allclose(found["headway"], found["shap"], atol=1e-8))
+    rows["shap_linear"] = {
+        "rows": tree_rows,
+        "headway_s": headway_s,
+        "shap_s": shap_s,
+        "same_values": agree,
+    }
+    print("[explain] linear done", file=sys.stderr, flush=True)
+
     warm = time.perf_counter()
     explain(positive, agnostic_X.iloc[:2], background=background, method="shap")
     jit_s = time.perf_counter() - warm
@@ -164,17 +193,24 @@ def fmt_rate(rows: int, seconds: float) -> str:
 def table(results: dict[str, Any]) -> str:
     titles = {
         "shap_tree": "SHAP, tree (TreeExplainer)",
+        "shap_linear": "SHAP, linear (LinearExplainer)",
         "shap_agnostic": "SHAP, model-agnostic (Permutation)",
         "permutation": "permutation fallback (no shap)",
     }
-    head = f"{'workload':<36} {'rows':>7} {'Headway s':>10} {'rows/s':>9} {'shap direct s':>14}"
+    head = (
+        f"{'workload':<36} {'rows':>7} {'Headway s':>10} {'rows/s':>9} {'shap direct s':>14} "
+        f"{'shap/Headway':>13}"
+    )
     lines = [head, "-" * len(head)]
     for key, r in results["workloads"].items():
         peer = "-" if r["shap_s"] is None else f"{r['shap_s']:.3f}"
+        ratio = "-" if r["shap_s"] is None else f"{r['shap_s'] / r['headway_s']:.2f}x"
         lines.append(
             f"{titles[key]:<36} {r['rows']:>7,} {r['headway_s']:>10.3f} "
-            f"{fmt_rate(r['rows'], r['headway_s']):>9} {peer:>14}"
+            f"{fmt_rate(r['rows'], r['headway_s']):>9} {peer:>14} {ratio:>13}"
         )
+    same = results["workloads"]["shap_linear"]["same_values"]
+    lines.append(f"\nlinear: Headway's values equal shap's LinearExplainer's: {same}")
     jit = results["workloads"]["shap_agnostic"]["jit_warmup_s"]
     lines.append(f"\nshap's numba jit warm-up, once per process (not in the figures): {jit:.1f} s")
     lines.append(
