@@ -8,6 +8,7 @@ import { formatTime } from "../../components/format";
 import { getAudit, type AuditRow } from "./api";
 import { Help } from "./bits";
 import type { TabProps } from "./MonitorPage";
+import { PredictionLookup } from "./PredictionLookup";
 import { auditFields, num, parseIds, type AuditField } from "./transforms";
 
 export function AuditTab(props: TabProps) {
@@ -41,27 +42,20 @@ export function AuditTab(props: TabProps) {
 
   return (
     <div class="mon-audit">
-      <form
-        class="page-tools mon-audit-form"
-        aria-label="Look up predictions"
-        onSubmit={(e) => {
-          e.preventDefault();
-          props.go({ id: parseIds(ids).join(",") || null, version: version.trim() || null });
-        }}
+      <PredictionLookup
+        label="Look up predictions"
+        id={ids}
+        version={version}
+        idPlaceholder="e.g. S00008500 (several: separate with commas)"
+        versionPlaceholder="any"
+        idSize={40}
+        submit="Look up"
+        onId={setIds}
+        onVersion={setVersion}
+        onSubmit={() => props.go({ id: parseIds(ids).join(",") || null, version: version.trim() || null })}
       >
-        <label>
-          Student or prediction id{" "}
-          <input type="search" name="id" value={ids} placeholder="e.g. S00008500 (several: separate with commas)" onInput={(e) => setIds((e.target as HTMLInputElement).value)} size={40} />
-        </label>
-        <label>
-          Model version{" "}
-          <input type="text" inputMode="numeric" name="version" value={version} placeholder="any" size={6} onInput={(e) => setVersion((e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="submit" class="primary" disabled={!parseIds(ids).length}>
-          Look up
-        </button>
         <Help text="Every logged prediction keeps the exact inputs the model saw, its score, the model version that made it and, once known, the real outcome, so any single decision can be explained later." wide />
-      </form>
+      </PredictionLookup>
       {view.version && mv === null ? <Message kind="error" title="A model version is a whole number">Leave it empty to see predictions of every version.</Message> : null}
       {!wanted.length ? (
         <p class="muted">

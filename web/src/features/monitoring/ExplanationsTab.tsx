@@ -29,6 +29,7 @@ import {
 } from "./explanations";
 import { EXPLANATION_TERMS } from "./glossary";
 import type { TabProps } from "./MonitorPage";
+import { PredictionLookup } from "./PredictionLookup";
 import { TimeChart, type TimeLine } from "./TimeChart";
 import { columnOf, formatWindow, num, parseIds, parseModelRef, pct } from "./transforms";
 import { useResults } from "./useResults";
@@ -357,26 +358,18 @@ function WhySection(props: TabProps) {
           wide
         />
       </div>
-      <form
-        class="page-tools mon-audit-form"
-        aria-label="Explain a prediction"
-        onSubmit={(e) => {
-          e.preventDefault();
-          props.go({ id: parseIds(id)[0] ?? null, version: version.trim() || null });
-        }}
-      >
-        <label>
-          Student or prediction id{" "}
-          <input type="search" name="id" value={id} placeholder="e.g. S00008500" onInput={(e) => setId((e.target as HTMLInputElement).value)} size={24} />
-        </label>
-        <label>
-          Model version{" "}
-          <input type="text" inputMode="numeric" name="version" value={version} placeholder="latest" size={6} onInput={(e) => setVersion((e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="submit" class="primary" disabled={!parseIds(id).length}>
-          Explain
-        </button>
-      </form>
+      <PredictionLookup
+        label="Explain a prediction"
+        id={id}
+        version={version}
+        idPlaceholder="e.g. S00008500"
+        versionPlaceholder="latest"
+        idSize={24}
+        submit="Explain"
+        onId={setId}
+        onVersion={setVersion}
+        onSubmit={() => props.go({ id: parseIds(id)[0] ?? null, version: version.trim() || null })}
+      />
       {view.version && mv === null ? <Message kind="error" title="A model version is a whole number">Leave it empty to explain the latest prediction with this id.</Message> : null}
       {!wanted ? (
         <p class="muted">
