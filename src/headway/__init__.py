@@ -23,6 +23,8 @@ from headway.sdk.artifacts import Artifact, ArtifactVersion
 from headway.sdk.init import init
 from headway.sdk.monitoring import Monitor
 from headway.sdk.run import Run
+from headway.sdk.sweeps.agent import agent, sweep
+from headway.sdk.sweeps.trial import TrialPruned, TrialStopped
 
 if TYPE_CHECKING:
     from headway.monitoring.explain import Explanation
@@ -40,7 +42,10 @@ __all__ = [
     "Monitor",
     "NotFound",
     "Run",
+    "TrialPruned",
+    "TrialStopped",
     "__version__",
+    "agent",
     "alerts",
     "config",
     "define_metric",
@@ -50,6 +55,7 @@ __all__ = [
     "log_explanations",
     "run",
     "summary",
+    "sweep",
     "use_artifact",
 ]
 

@@ -18,6 +18,7 @@ from typing import Any
 from headway.backend.alerts import BaseAlerts
 from headway.backend.artifacts import BaseArtifacts, BaseRegistry
 from headway.backend.monitoring import BaseMonitoring
+from headway.backend.sweeps import BaseSweeps
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -42,6 +43,8 @@ class BaseBackend(abc.ABC):
     monitoring: BaseMonitoring
     #: Alert rules, alerts and channels (see ``backend/alerts.py``).
     alerts: BaseAlerts
+    #: Sweeps and their trials (see ``backend/sweeps.py``).
+    sweeps: BaseSweeps
 
     #: The most metric points a run's writer puts in one batch for this backend. Batches
     #: are split at this size, so every batch fits the server's request cap and one

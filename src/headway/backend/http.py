@@ -26,6 +26,7 @@ from headway.backend.base import BaseBackend
 from headway.backend.http_alerts import HttpAlerts
 from headway.backend.http_artifacts import USER_HEADER, HttpArtifacts, HttpRegistry
 from headway.backend.http_monitoring import HttpMonitoring
+from headway.backend.http_sweeps import HttpSweeps
 from headway.entities import (
     ConsoleLine,
     Envelope,
@@ -94,6 +95,7 @@ class HttpBackend(BaseBackend):
         self.registry = HttpRegistry(self)
         self.monitoring = HttpMonitoring(self)
         self.alerts = HttpAlerts(self)
+        self.sweeps = HttpSweeps(self)
 
     def close(self) -> None:
         self._client.close()

@@ -13,6 +13,7 @@ from headway.backend.alerts import LocalAlerts
 from headway.backend.base import BaseBackend
 from headway.backend.local_artifacts import LocalArtifacts, LocalRegistry
 from headway.backend.monitoring import LocalMonitoring
+from headway.backend.sweeps import LocalSweeps
 from headway.delivery.secrets import SecretBox
 from headway.entities import (
     ConsoleLine,
@@ -35,6 +36,7 @@ from headway.settings import Settings
 from headway.store.blobstore import open_blob_store
 from headway.store.sql.schema import upgrade
 from headway.store.sql.store import SqlStore
+from headway.sweeps.service import EXPIRE_EVERY, SweepService
 from headway.tracking.service import TrackingService
 
 
@@ -82,6 +84,8 @@ class LocalBackend(BaseBackend):
             public_url=settings.public_url,
         )
         self.alerts = LocalAlerts(self.alert_service, settings.user)
+        self.sweep_service = SweepService(store, self.service)
+        self.sweeps = LocalSweeps(self.sweep_service)
         # New results are judged by the rules watching them as soon as they are stored.
         self.monitoring_service.on_computed = self.alert_service.evaluate_monitor
         #: Runs queued background jobs (monitor windows, alert notifications) when the
@@ -93,7 +97,11 @@ class LocalBackend(BaseBackend):
                 NOTIFY_JOB: self.alert_service.run_notify_job,
                 EVALUATE_JOB: self.alert_service.run_evaluate_job,
             },
-            periodic=[(RUN_RULES_EVERY, self.alert_service.evaluate_run_rules)],
+            periodic=[
+                (RUN_RULES_EVERY, self.alert_service.evaluate_run_rules),
+                # Trials whose agent died are failed (and retried) even if no agent asks.
+                (EXPIRE_EVERY, self.sweep_service.expire_stale),
+            ],
         )
 
     def start_background(self) -> None:

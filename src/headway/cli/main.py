@@ -7,7 +7,19 @@ import sys
 
 import click
 
-from headway.cli import alerts, artifacts, data, gc, importers, models, monitors, runs, serve, sync
+from headway.cli import (
+    alerts,
+    artifacts,
+    data,
+    gc,
+    importers,
+    models,
+    monitors,
+    runs,
+    serve,
+    sweeps,
+    sync,
+)
 from headway.cli.options import close_backends
 from headway.errors import HeadwayError
 
@@ -36,6 +48,8 @@ cli.add_command(importers.import_group)
 cli.add_command(monitors.monitor)
 cli.add_command(monitors.worker)
 cli.add_command(alerts.alert)
+cli.add_command(sweeps.sweep)
+cli.add_command(sweeps.agent)
 
 
 def main() -> None:

@@ -55,6 +55,7 @@ RESULT_VERDICTS: tuple[str, ...] = (
     "failed",
     "crashed",
     "killed",
+    "pruned",
     "stalled",
 )
 

@@ -32,7 +32,7 @@ ATTRIBUTES: dict[str, AttributeKind] = {
     "duration": "number",
 }
 #: Kept in step with ``entities.runs.RunState``; a typo there should fail loudly here.
-RUN_STATES = ("running", "finished", "failed", "killed", "crashed")
+RUN_STATES = ("running", "finished", "failed", "killed", "crashed", "pruned")
 KEYED_PREFIXES = ("config", "summary")
 _ORDERING_OPS = frozenset({"<", "<=", ">", ">="})
 _KEYWORDS = frozenset(

@@ -12,6 +12,8 @@ class RunState(enum.StrEnum):
     FAILED = "failed"
     KILLED = "killed"
     CRASHED = "crashed"
+    #: Stopped early by its sweep's early-termination rule.
+    PRUNED = "pruned"
 
     @property
     def is_terminal(self) -> bool:

@@ -15,6 +15,7 @@ from headway.errors import AlreadyExists, InvalidArgument, NotFound
 from headway.sdk import current
 from headway.sdk.connect import backend_for, make_settings
 from headway.sdk.run import Run
+from headway.sdk.sweeps import trial as sweep_trial
 from headway.sdk.writer.writer import RunWriter
 from headway.settings import Settings
 from headway.tracking import validation as v
@@ -26,7 +27,7 @@ RESUME = (None, "allow", "must", "never")
 
 
 def init(
-    project: str,
+    project: str | None = None,
     name: str | None = None,
     config: Mapping[str, Any] | None = None,
     tags: Sequence[str] | None = None,
@@ -47,6 +48,12 @@ def init(
     the run ``id`` if it exists, ``"must"`` requires it to, ``"never"`` (the default
     with an ``id``) refuses an existing id. ``dir`` is the embedded store folder;
     ``url`` (or ``HEADWAY_URL``) a team server.
+
+    Inside a sweep trial (a function run by ``headway.agent``, or a program run by
+    ``headway agent``) the run gets the trial's parameters over ``config``'s defaults,
+    goes to the sweep's project (``project`` may be left out), and is linked to the
+    trial: the sweep hears its metric, and may prune it (``log`` then raises
+    ``headway.TrialPruned``).
     """
     if mode not in MODES:
         raise InvalidArgument(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -54,7 +61,31 @@ def init(
         raise InvalidArgument(f"resume must be None, 'allow', 'must' or 'never', got {resume!r}")
     if resume in ("allow", "must") and id is None:
         raise InvalidArgument(f"resume={resume!r} needs the id of the run to resume")
+    trial = sweep_trial.active()
+    if project is None:
+        if trial is None:
+            raise InvalidArgument("headway.init needs a project: headway.init(project='...')")
+        project = trial.project
     v.project_name(project)
+    if trial is not None and (trial.run_id is not None or mode != "online"):
+        if trial.run_id is None:
+            log.warning("headway: a %s run cannot be part of sweep %s", mode, trial.sweep_id)
+        trial = None  # one run per trial: later runs of the same process are not linked
+    if trial is not None:
+        if project != trial.project:
+            log.warning(
+                "headway: this run is trial %d of sweep %s, so it goes to the sweep's "
+                "project %r, not %r",
+                trial.number,
+                trial.sweep_id,
+                trial.project,
+                project,
+            )
+            project = trial.project
+        # The script's config holds defaults; the sweep's parameters win.
+        config = _merged(dict(config or {}), trial.config)
+        dir = dir if dir is not None else trial.dir
+        url = url if url is not None else trial.url
     run_id = v.run_id(id) if id is not None else new_run_id()
     run_name = v.run_name(name) if name is not None else new_run_name()
     clean_config = v.config_tree(config or {})
@@ -84,6 +115,11 @@ def init(
         group=group,
         job_type=job_type,
         parent_id=parent,
+        kv_tags=(
+            {"headway.sweep": trial.sweep_id, "headway.trial": str(trial.number)}
+            if trial is not None
+            else {}
+        ),
         metadata={},
         created_at=datetime.now(UTC),
     )
@@ -140,12 +176,49 @@ def init(
         cache_dir=settings.cache_dir,
     )
     writer.on_metrics = run.summary.observe
+    if trial is not None and backend is not None:
+        _link_trial(run, writer, backend, trial)
     if resumed and clean_config:
         run.config.update(clean_config)
     _write_meta(spool_dir, spec, mode, settings)
     current.attach(run)
     _start_capture(run, writer, settings)
     return run
+
+
+def _merged(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            base[key] = _merged(dict(base[key]), value)
+        else:
+            base[key] = value
+    return base
+
+
+def _link_trial(run: Run, writer: RunWriter, backend: Any, trial: sweep_trial.TrialContext) -> None:
+    """Make ``run`` the trial's run: the sweep hears its metric and can stop it."""
+    trial.run_id = run.id
+    trial.run = run
+    run.trial = trial
+    run._trial_backend = backend
+    reporter = trial.reporter
+    if reporter is None:  # a command agent's child: this process reports for the trial
+        reporter = trial.reporter = sweep_trial.TrialReporter(backend, trial)
+        reporter.start()
+    reporter.on_stop = run._request_stop
+    if reporter.directive is not None:
+        run._request_stop(reporter.directive)
+    observe_summary = run.summary.observe
+
+    def observe(metrics: dict[str, Any]) -> None:
+        observe_summary(metrics)
+        reporter.observe(metrics)
+
+    writer.on_metrics = observe
+    try:
+        backend.sweeps.start_trial(trial.sweep_id, trial.number, run.id)
+    except Exception as exc:  # the run goes on; the trial is linked when it finishes
+        log.warning("headway: could not link run %s to sweep %s: %s", run.id, trial.sweep_id, exc)
 
 
 def _find(backend: Any, run_id: str) -> Any:

@@ -19,6 +19,12 @@ from headway.sdk import explanations
 from headway.sdk.artifacts.run_mixin import ArtifactRunMixin
 from headway.sdk.config import Config
 from headway.sdk.summary import Summary
+from headway.sdk.sweeps.trial import (
+    TrialContext,
+    TrialPruned,
+    TrialStopped,
+    stop_exception,
+)
 from headway.sdk.writer.writer import BUSY_ITEMS, RunWriter
 from headway.tracking import validation as v
 
@@ -26,6 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import ArrayLike
 
+    from headway.backend.base import BaseBackend
+    from headway.entities.sweeps import TrialDirective
     from headway.monitoring.explain import Explanation, Method
 
 log = logging.getLogger("headway")
@@ -65,6 +73,13 @@ class Run(ArtifactRunMixin):
         self.config = Config(config, on_change=writer.set_config if writer else None)
         self._closers: list[Any] = []
         self._outcome: tuple[RunState, int | None, str | None] | None = None
+        #: The sweep trial this run is (see ``sdk/sweeps``), and who to tell how it ended.
+        self.trial: TrialContext | None = None
+        self._trial_backend: BaseBackend | None = None
+        # Set from the trial's reporter thread when the sweep prunes or stops the trial;
+        # the next ``log`` raises it on the training thread.
+        self._stop: TrialStopped | None = None
+        self._stopped: TrialStopped | None = None
 
     # -- logging --------------------------------------------------------------------------
     @property
@@ -80,6 +95,8 @@ class Run(ArtifactRunMixin):
         Explicit steps may repeat or go backwards; every point keeps its own step and wall
         time. Raises ``InvalidArgument`` naming the key for a value that is not a number.
         """
+        if self._stop is not None:
+            self._raise_stop()
         rows = self._rows
         if step is None:
             step = self._step
@@ -134,6 +151,24 @@ class Run(ArtifactRunMixin):
         self._keys.add(key)
         if self._writer is not None and len(value_arr):
             self._writer.put_series(Series(key, step_arr, time_arr, value_arr))
+
+    # -- sweeps -------------------------------------------------------------------------------
+    def should_prune(self) -> bool:
+        """True once the sweep has pruned or stopped this run's trial. ``log`` raises
+        :class:`headway.TrialPruned` by itself; check this to stop at a point of your
+        choosing (after saving a checkpoint, say)."""
+        return self._stop is not None or self._stopped is not None
+
+    def _request_stop(self, directive: TrialDirective) -> None:
+        if self._stopped is None and self._stop is None:
+            self._stop = stop_exception(directive)
+
+    def _raise_stop(self) -> None:
+        exc, self._stop = self._stop, None
+        if exc is not None:
+            # Raised once: code that catches it to clean up may still log a last value.
+            self._stopped = exc
+            raise exc
 
     def _convert(self, data: dict[str, Any]) -> dict[str, float]:
         return {key: v.scalar(key, value) for key, value in data.items()}
@@ -270,7 +305,9 @@ class Run(ArtifactRunMixin):
                 exc,
                 self.spool_dir,
             )
+            self._complete_trial(final, error)
             return
+        self._complete_trial(final, error)
         if not shipped and self.mode == "online":
             log.warning(
                 "headway: run %s could not be fully uploaded; its data is safe in %s — "
@@ -280,6 +317,18 @@ class Run(ArtifactRunMixin):
                 self.spool_dir,
             )
 
+    def _complete_trial(self, final: RunState, error: str | None) -> None:
+        """Tell the sweep how the trial ended, now that the run's summary is stored."""
+        if self.trial is None:
+            return
+        ended = final is RunState.FINISHED
+        self.trial.complete(
+            self._trial_backend,
+            "finished" if ended else "failed",
+            error=error or ("" if ended else f"the run ended {final.value}"),
+            run_id=self.id,
+        )
+
     def _record_outcome(
         self,
         exc_type: type[BaseException] | None,
@@ -287,6 +336,12 @@ class Run(ArtifactRunMixin):
         tb: types.TracebackType | None,
     ) -> None:
         if exc_type is None:
+            return
+        if issubclass(exc_type, TrialPruned):
+            self._outcome = (RunState.PRUNED, 0, None)
+            return
+        if issubclass(exc_type, TrialStopped):
+            self._outcome = (RunState.KILLED, 130, str(exc))
             return
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         if issubclass(exc_type, KeyboardInterrupt):

@@ -41,6 +41,7 @@ from headway.server.routers import (
     registry,
     runs,
     search,
+    sweeps,
     uploads,
 )
 from headway.settings import Settings
@@ -69,6 +70,10 @@ _TAGS = [
         "performance, fairness.",
     },
     {"name": "alerts", "description": "Alert rules, the alerts they open, and channels."},
+    {
+        "name": "sweeps",
+        "description": "Hyperparameter sweeps: trials for agents, pruning, analyses.",
+    },
 ]
 
 
@@ -130,6 +135,7 @@ def create_app(settings: Settings, backend: BaseBackend) -> FastAPI:
         registry,
         monitoring,
         alerts,
+        sweeps,
     ):
         api.include_router(module.router)
     api.include_router(registry.compare_router)

@@ -888,6 +888,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's sweeps */
+        get: operations["list_sweeps_api_v1_projects__project__sweeps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registry/automations": {
         parameters: {
             query?: never;
@@ -1415,6 +1432,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a sweep from a sweep file */
+        post: operations["create_sweep_api_v1_sweeps_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep with its progress and best trial */
+        get: operations["get_sweep_api_v1_sweeps__sweep_id__get"];
+        put?: never;
+        post?: never;
+        /** Forget a sweep and its trials (the runs stay) */
+        delete: operations["delete_sweep_api_v1_sweeps__sweep_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume, stop or cancel a sweep */
+        post: operations["sweep_action_api_v1_sweeps__sweep_id__actions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/contour": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A metric interpolated over two parameters */
+        get: operations["sweep_contour_api_v1_sweeps__sweep_id__contour_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/importance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each parameter's importance for a sweep metric */
+        get: operations["sweep_importance_api_v1_sweeps__sweep_id__importance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An agent asks for its next trial */
+        post: operations["next_trial_api_v1_sweeps__sweep_id__next_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every trial of a sweep */
+        get: operations["list_trials_api_v1_sweeps__sweep_id__trials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/trials/{number}/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How a trial ended */
+        post: operations["finish_trial_api_v1_sweeps__sweep_id__trials__number__finish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/trials/{number}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A running trial is alive; go on or stop? */
+        post: operations["heartbeat_trial_api_v1_sweeps__sweep_id__trials__number__heartbeat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/trials/{number}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Intermediate values of the sweep metric; the pruner answers */
+        post: operations["report_trial_api_v1_sweeps__sweep_id__trials__number__report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/trials/{number}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link the run started for a trial */
+        post: operations["start_trial_api_v1_sweeps__sweep_id__trials__number__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/uploads/{session_id}/blobs/{digest}/abort": {
         parameters: {
             query?: never;
@@ -1470,6 +1675,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ActionIn */
+        ActionIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "pause" | "resume" | "stop" | "cancel";
+        };
         /** AlertEventList */
         AlertEventList: {
             /** Events */
@@ -1682,6 +1895,18 @@ export interface components {
             type: string;
             /** Version */
             version: number;
+        };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /** Reason */
+            reason: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "run" | "wait" | "done";
+            sweep: components["schemas"]["SweepOut"] | null;
+            trial: components["schemas"]["TrialOut"] | null;
         };
         /** AutomationIn */
         AutomationIn: {
@@ -1975,6 +2200,28 @@ export interface components {
             /** Lines */
             lines: components["schemas"]["ConsoleLineOut"][];
         };
+        /** ContourOut */
+        ContourOut: {
+            /** Metric */
+            metric: string;
+            /** X */
+            x: number[];
+            /** X Log */
+            x_log: boolean;
+            /** X Param */
+            x_param: string;
+            /** Y */
+            y: number[];
+            /** Y Log */
+            y_log: boolean;
+            /** Y Param */
+            y_param: string;
+            /**
+             * Z
+             * @description z[j][i] at (x[i], y[j]).
+             */
+            z: (number | null)[][];
+        };
         /** ContributionOut */
         ContributionOut: {
             /**
@@ -2026,6 +2273,16 @@ export interface components {
          * @enum {string}
          */
         Direction: "upstream" | "downstream" | "both";
+        /** DirectiveOut */
+        DirectiveOut: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "continue" | "prune" | "stop";
+            /** Reason */
+            reason: string;
+        };
         /** DriftedOut */
         DriftedOut: {
             /** Feature */
@@ -2188,18 +2445,6 @@ export interface components {
              * @enum {string}
              */
             status: "added" | "removed" | "changed";
-        };
-        /** FinishIn */
-        FinishIn: {
-            /**
-             * Error
-             * @description Traceback of the exception that ended it.
-             */
-            error?: string | null;
-            /** Exit Code */
-            exit_code?: number | null;
-            /** @description A terminal state: finished, failed, killed, crashed. */
-            state: components["schemas"]["RunState"];
         };
         /** GcIn */
         GcIn: {
@@ -2467,6 +2712,18 @@ export interface components {
         MetricKeys: {
             /** Keys */
             keys: string[];
+        };
+        /** MetricOut */
+        MetricOut: {
+            /**
+             * Goal
+             * @enum {string}
+             */
+            goal: "minimize" | "maximize";
+            /** Name */
+            name: string;
+            /** Target */
+            target: number | null;
         };
         /** ModelIn */
         ModelIn: {
@@ -2825,6 +3082,14 @@ export interface components {
             /** Window */
             window: string;
         };
+        /** NextIn */
+        NextIn: {
+            /**
+             * Agent
+             * @description The asking agent's name (host:pid).
+             */
+            agent: string;
+        };
         /** NoteIn */
         NoteIn: {
             /**
@@ -3098,6 +3363,17 @@ export interface components {
              * @description The model's new name (rules of a new model's name).
              */
             new_name: string;
+        };
+        /** ReportIn */
+        ReportIn: {
+            /**
+             * Points
+             * @description [step, value] pairs of the sweep's first metric, in any order.
+             */
+            points: [
+                number,
+                number
+            ][];
         };
         /** ResultList */
         ResultList: {
@@ -3446,7 +3722,7 @@ export interface components {
          * RunState
          * @enum {string}
          */
-        RunState: "running" | "finished" | "failed" | "killed" | "crashed";
+        RunState: "running" | "finished" | "failed" | "killed" | "crashed" | "pruned";
         /** SearchIn */
         SearchIn: {
             /**
@@ -3521,6 +3797,11 @@ export interface components {
             /** Values */
             values: (number | ("NaN" | "Infinity" | "-Infinity"))[];
         };
+        /** StartIn */
+        StartIn: {
+            /** Run Id */
+            run_id: string;
+        };
         /** SummaryPatchIn */
         SummaryPatchIn: {
             /**
@@ -3530,6 +3811,115 @@ export interface components {
             values: {
                 [key: string]: unknown;
             };
+        };
+        /** SweepImportanceItem */
+        SweepImportanceItem: {
+            /** Importance */
+            importance: number;
+            /** Param */
+            param: string;
+        };
+        /** SweepImportanceOut */
+        SweepImportanceOut: {
+            /** Method */
+            method: string;
+            /** Metric */
+            metric: string;
+            /** Params */
+            params: components["schemas"]["SweepImportanceItem"][];
+            /** Trials */
+            trials: number;
+        };
+        /** SweepIn */
+        SweepIn: {
+            /**
+             * Config
+             * @description The sweep file: method, metric, parameters, early_terminate, run_cap, …
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @description Defaults to the file's name, else the id.
+             */
+            name?: string | null;
+            /**
+             * Paused
+             * @description Create it paused: agents wait until resumed.
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Project
+             * @description Defaults to the file's project key.
+             */
+            project?: string | null;
+        };
+        /** SweepList */
+        SweepList: {
+            /** Sweeps */
+            sweeps: components["schemas"]["SweepOut"][];
+        };
+        /** SweepOut */
+        SweepOut: {
+            /**
+             * Best
+             * @description The best trial, or the Pareto front.
+             */
+            best: components["schemas"]["TrialOut"][];
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Counts
+             * @description Trials per state.
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** Message */
+            message: string;
+            /**
+             * Method
+             * @description grid, random, tpe, cmaes, gp, qmc or nsga2.
+             */
+            method: string;
+            /** Metrics */
+            metrics: components["schemas"]["MetricOut"][];
+            /** Name */
+            name: string;
+            /** Project */
+            project: string;
+            /** Run Cap */
+            run_cap: number | null;
+            /**
+             * Space Size
+             * @description Points of a grid; null when unbounded.
+             */
+            space_size: number | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "paused" | "finished" | "cancelled";
+            /** Total */
+            total: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** TableColumnOut */
         TableColumnOut: {
@@ -3636,6 +4026,70 @@ export interface components {
             };
             /** Text */
             text: string;
+        };
+        /** TrialList */
+        TrialList: {
+            /** Trials */
+            trials: components["schemas"]["TrialOut"][];
+        };
+        /** TrialOut */
+        TrialOut: {
+            /** Agent */
+            agent: string | null;
+            /** Attempt */
+            attempt: number;
+            /**
+             * Config
+             * @description The parameters as the run's config has them.
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Heartbeat At */
+            heartbeat_at: string | null;
+            /** Intermediate */
+            intermediate: number[];
+            /** Message */
+            message: string;
+            /** Number */
+            number: number;
+            /**
+             * Params
+             * @description The parameters by dotted name.
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Retry Of */
+            retry_of: number | null;
+            /** Run Id */
+            run_id: string | null;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "finished" | "pruned" | "failed" | "cancelled";
+            /**
+             * Steps
+             * @description Steps of the reported intermediate values.
+             */
+            steps: number[];
+            /** Sweep Id */
+            sweep_id: string;
+            /**
+             * Values
+             * @description One per sweep metric.
+             */
+            values: (number | null)[] | null;
         };
         /** UploadIn */
         UploadIn: {
@@ -3780,6 +4234,33 @@ export interface components {
         headway__server__schemas__runs__FileList: {
             /** Files */
             files: string[];
+        };
+        /** FinishIn */
+        headway__server__schemas__runs__FinishIn: {
+            /**
+             * Error
+             * @description Traceback of the exception that ended it.
+             */
+            error?: string | null;
+            /** Exit Code */
+            exit_code?: number | null;
+            /** @description A terminal state: finished, failed, killed, crashed, pruned. */
+            state: components["schemas"]["RunState"];
+        };
+        /** FinishIn */
+        headway__server__schemas__sweeps__FinishIn: {
+            /**
+             * Error
+             * @default
+             */
+            error: string;
+            /** Run Id */
+            run_id?: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "finished" | "failed";
         };
     };
     responses: never;
@@ -6965,6 +7446,64 @@ export interface operations {
             };
         };
     };
+    list_sweeps_api_v1_projects__project__sweeps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_automations_api_v1_registry_automations_get: {
         parameters: {
             query?: {
@@ -8669,7 +9208,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FinishIn"];
+                "application/json": components["schemas"]["headway__server__schemas__runs__FinishIn"];
             };
         };
         responses: {
@@ -9040,6 +9579,734 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestStatsOut"];
+                };
+            };
+        };
+    };
+    create_sweep_api_v1_sweeps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sweep_api_v1_sweeps__sweep_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_sweep_api_v1_sweeps__sweep_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sweep_action_api_v1_sweeps__sweep_id__actions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sweep_contour_api_v1_sweeps__sweep_id__contour_get: {
+        parameters: {
+            query: {
+                x: string;
+                y: string;
+                metric?: string | null;
+            };
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContourOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sweep_importance_api_v1_sweeps__sweep_id__importance_get: {
+        parameters: {
+            query?: {
+                metric?: string | null;
+                /** @description fanova or random_forest */
+                method?: string;
+            };
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepImportanceOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    next_trial_api_v1_sweeps__sweep_id__next_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NextIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_trials_api_v1_sweeps__sweep_id__trials_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    finish_trial_api_v1_sweeps__sweep_id__trials__number__finish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["headway__server__schemas__sweeps__FinishIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    heartbeat_trial_api_v1_sweeps__sweep_id__trials__number__heartbeat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectiveOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_trial_api_v1_sweeps__sweep_id__trials__number__report_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectiveOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_trial_api_v1_sweeps__sweep_id__trials__number__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -65,6 +65,8 @@ _STATUS_OUT = {
     RunState.FAILED: "FAILED",
     RunState.CRASHED: "FAILED",
     RunState.KILLED: "KILLED",
+    # MLflow has no pruned status; a pruned trial was stopped on purpose.
+    RunState.PRUNED: "KILLED",
 }
 _STATUS_IN = {"FINISHED": RunState.FINISHED, "FAILED": RunState.FAILED, "KILLED": RunState.KILLED}
 

@@ -659,6 +659,7 @@ _STATUSES: dict[str, tuple[str, ...]] = {
     "failed": ("FAILED",),
     "crashed": ("FAILED",),
     "killed": ("KILLED",),
+    "pruned": ("KILLED",),
 }
 _RUN_ATTRIBUTES = {"run_id": "id", "run_name": "name", "status": "state"}
 _RUN_TIMES = {"start_time": "created_at", "end_time": "finished_at"}

@@ -133,7 +133,9 @@ class RunPatchIn(StrictModel):
 
 
 class FinishIn(StrictModel):
-    state: RunState = Field(description="A terminal state: finished, failed, killed, crashed.")
+    state: RunState = Field(
+        description="A terminal state: finished, failed, killed, crashed, pruned."
+    )
     exit_code: int | None = None
     error: str | None = Field(None, description="Traceback of the exception that ended it.")
 

@@ -34,6 +34,7 @@ from headway.store.sql.monitoring import MonitoringRows
 from headway.store.sql.raw import cursor_of
 from headway.store.sql.registry import RegistryRows
 from headway.store.sql.schema import check_schema
+from headway.store.sql.sweeps import SweepRows
 from headway.store.sql.uploads import UploadRows
 
 __all__ = ["BatchEffects", "ConfigMerge", "SqlStore"]
@@ -61,6 +62,7 @@ class SqlStore:
         self.jobs = JobRows(self.db)
         self.alerts = AlertRows(self.db)
         self.alert_channels = ChannelRows(self.db)
+        self.sweeps = SweepRows(self.db)
 
     def close(self) -> None:
         self.db.dispose()

@@ -16,7 +16,7 @@ export const CONDITION_KINDS: [ConditionKind, string, string][] = [
 
 /** Every verdict a rule can fire on: a monitor result's, or a run's state (metric ``_state``). */
 export const MONITOR_VERDICTS = ["drift", "alert", "standing", "insufficient_data", "ok"];
-export const RUN_STATES = ["failed", "crashed", "stalled", "killed", "finished", "running"];
+export const RUN_STATES = ["failed", "crashed", "stalled", "killed", "pruned", "finished", "running"];
 
 export interface ConditionForm {
   kind: ConditionKind;

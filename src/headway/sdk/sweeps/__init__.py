@@ -1,0 +1,1 @@
+"""Sweeps in the SDK: create them, run agents, and the trial a run belongs to."""
