@@ -42,7 +42,7 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert len(frame) == 1 and frame["summary.test/auc"].iloc[0] == 0.84
 
 
-@pytest.mark.parametrize("page", ["artifacts.md", "registry.md", "monitoring.md"])
+@pytest.mark.parametrize("page", ["artifacts.md", "registry.md", "monitoring.md", "sweeps.md"])
 def test_capability_page_examples_run(
     page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

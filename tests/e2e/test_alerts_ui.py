@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from e2e_support import ServerProcess, filled_server
 from playwright.sync_api import Page, expect
@@ -151,6 +152,13 @@ def test_channel_inbox_acknowledge_and_alert_page(
     wait_for(
         lambda: any(
             r.headers.get("X-Headway-Event") == "alert.acknowledged" for r in http_receiver.requests
+        )
+    )
+    # The delivery is recorded once the channel has answered, a moment after it received.
+    wait_for(
+        lambda: any(
+            e["type"] == "notified" and "acknowledged" in e["message"]
+            for e in httpx.get(f"{store.api}/alerts/{alert_id}/events").json()["events"]
         )
     )
     alert_row.get_by_role("link", name=re.compile(f"^{RULE}")).click()

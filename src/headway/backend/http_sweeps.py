@@ -78,9 +78,14 @@ class HttpSweeps(_HttpHalf, BaseSweeps):
         return self._directive(_trial(sweep_id, number, "heartbeat"))
 
     def report_trial(
-        self, sweep_id: str, number: int, points: Sequence[tuple[int, float]]
+        self,
+        sweep_id: str,
+        number: int,
+        points: Sequence[tuple[int, float]],
+        *,
+        judge: bool = True,
     ) -> TrialDirective:
-        payload = {"points": [[int(s), float(v)] for s, v in points]}
+        payload = {"points": [[int(s), float(v)] for s, v in points], "judge": judge}
         return self._directive(_trial(sweep_id, number, "report"), payload)
 
     def finish_trial(

@@ -77,9 +77,15 @@ class BaseSweeps(abc.ABC):
 
     @abc.abstractmethod
     def report_trial(
-        self, sweep_id: str, number: int, points: Sequence[tuple[int, float]]
+        self,
+        sweep_id: str,
+        number: int,
+        points: Sequence[tuple[int, float]],
+        *,
+        judge: bool = True,
     ) -> TrialDirective:
-        """Intermediate ``(step, value)`` of the sweep metric; ``prune`` means stop now."""
+        """Intermediate ``(step, value)`` of the sweep metric; ``prune`` means stop now.
+        ``judge=False`` records them without judging (a run's last points)."""
 
     @abc.abstractmethod
     def finish_trial(
@@ -145,9 +151,14 @@ class LocalSweeps(BaseSweeps):
         return self.service.heartbeat(sweep_id, number)
 
     def report_trial(
-        self, sweep_id: str, number: int, points: Sequence[tuple[int, float]]
+        self,
+        sweep_id: str,
+        number: int,
+        points: Sequence[tuple[int, float]],
+        *,
+        judge: bool = True,
     ) -> TrialDirective:
-        return self.service.report(sweep_id, number, points)
+        return self.service.report(sweep_id, number, points, judge=judge)
 
     def finish_trial(
         self,

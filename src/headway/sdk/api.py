@@ -14,6 +14,7 @@ from headway.backend.artifacts import BaseRegistry
 from headway.backend.base import BaseBackend
 from headway.entities import Envelope, Project, Run, SearchQuery
 from headway.entities.artifacts import ArtifactSummary
+from headway.entities.sweeps import Sweep, Trial
 from headway.errors import InvalidArgument
 from headway.sdk.artifacts.version import ArtifactVersion
 from headway.sdk.connect import backend_for, make_settings
@@ -255,6 +256,18 @@ class Api:
     def run(self, run_id: str) -> ApiRun:
         """A run by id (``project/id`` is accepted too)."""
         return ApiRun(self.backend, self.backend.get_run(run_id.rsplit("/", 1)[-1]))
+
+    # -- sweeps -------------------------------------------------------------------------------
+    def sweep(self, sweep_id: str) -> Sweep:
+        """A sweep with its progress (``counts``) and ``best`` trial (the Pareto front for
+        several metrics); ``sweep_trials`` lists every trial."""
+        return self.backend.sweeps.get_sweep(sweep_id)
+
+    def sweeps(self, project: str) -> list[Sweep]:
+        return self.backend.sweeps.list_sweeps(project)
+
+    def sweep_trials(self, sweep_id: str) -> list[Trial]:
+        return self.backend.sweeps.list_trials(sweep_id)
 
     # -- artifacts and the registry ---------------------------------------------------------
     def artifact(self, ref: str, project: str | None = None) -> ArtifactVersion:

