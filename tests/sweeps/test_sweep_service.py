@@ -204,6 +204,10 @@ def test_pause_resume_stop_and_cancel(parts: Any) -> None:
     stop = service.heartbeat(sweep.id, second.number)
     assert (stop.action, stop.reason) == ("stop", "the sweep was cancelled")
     assert service.next_trial(sweep.id, "a").status == "done"
+    with pytest.raises(Conflict, match="is already cancelled"):
+        service.act(sweep.id, "stop")
+    with pytest.raises(Conflict, match="a cancelled sweep stays so"):
+        service.act(sweep.id, "resume")
     with pytest.raises(InvalidArgument, match="action must be one of"):
         service.act(sweep.id, "explode")
     with pytest.raises(NotFound, match="sweep 'nope' does not exist"):
@@ -391,3 +395,23 @@ def test_pareto_front_of_two_metrics(parts: Any) -> None:
     front = service.get(sweep.id).best
     # (0.4, 8) is dominated by (0.3, 3); the rest trade error for size.
     assert [t.values for t in front] == [(0.1, 9.0), (0.3, 3.0), (0.5, 1.0)]
+
+
+def test_a_stopped_sweep_resumes_and_an_exhausted_one_finishes_again(parts: Any) -> None:
+    service, tracking = parts
+    sweep = service.create(
+        "tune", {"method": "random", "metric": {"name": "loss"}, "run_cap": 1, "parameters": SPACE}
+    )
+    assert service.act(sweep.id, "stop").message == "stopped"
+    assert service.next_trial(sweep.id, "a").status == "done"
+    assert service.act(sweep.id, "resume").state is SweepState.RUNNING
+    run_trial(service, tracking, sweep.id)
+    done = service.get(sweep.id)
+    assert (done.state, done.message) == (SweepState.FINISHED, "reached its run cap of 1")
+    with pytest.raises(Conflict, match=r"already finished \(reached its run cap of 1\)"):
+        service.act(sweep.id, "stop")
+    resumed = service.act(sweep.id, "resume")
+    assert resumed.state is SweepState.RUNNING
+    again = service.next_trial(sweep.id, "a")
+    assert (again.status, again.reason) == ("done", "reached its run cap of 1")
+    assert service.get(sweep.id).state is SweepState.FINISHED

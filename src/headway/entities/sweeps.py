@@ -41,6 +41,10 @@ class TrialState(enum.StrEnum):
         return self not in (TrialState.QUEUED, TrialState.RUNNING)
 
 
+#: Why ``next_trial`` says ``wait`` when other processes kept creating trials first; an
+#: agent asks again at once.
+CONTENDED = "many agents asked at once; ask again"
+
 SweepAction = Literal["pause", "resume", "stop", "cancel"]
 SWEEP_ACTIONS: tuple[SweepAction, ...] = ("pause", "resume", "stop", "cancel")
 

@@ -19,6 +19,7 @@ from headway.entities.sweeps import (
 from headway.errors import InvalidArgument
 from headway.sweeps import engine
 from headway.sweeps.config import SweepSpec
+from headway.tracking.importance import importance_of_rows
 
 #: Contour grids are this many points a side.
 CONTOUR_SIZE = 40
@@ -74,25 +75,31 @@ def importance(
     metric: str | None,
     method: str = "fanova",
 ) -> SweepImportance:
-    """How much of the metric's variance each parameter explains (fANOVA, or the mean
-    decrease in impurity of a random forest), from Optuna's evaluators, summing to 1."""
+    """How much of the metric's variance each parameter explains, summing to 1: fANOVA
+    (Optuna's evaluator, on the space the sampler searched), or the random forest the
+    runs table's importance panel uses (``tracking.importance``, on the values the runs
+    got)."""
     import optuna.importance as oi
 
+    if method not in ("fanova", "random_forest"):
+        raise InvalidArgument(f"importance method must be fanova or random_forest, got {method!r}")
     index = metric_index(spec, metric)
     name = spec.metrics[index].name
     finished = [r for r in records if r.state is TrialState.FINISHED and r.values]
-    if len(finished) < 2:
-        return SweepImportance(metric=name, method=method, params=(), trials=len(finished))
-    if method == "fanova":
-        evaluator: Any = oi.FanovaImportanceEvaluator(seed=0)
-    elif method == "random_forest":
-        evaluator = oi.MeanDecreaseImpurityImportanceEvaluator(seed=0)
-    else:
-        raise InvalidArgument(f"importance method must be fanova or random_forest, got {method!r}")
-    study = engine.build_study(spec, sweep_id, records, {}, seed=0)
     varied = _varied_params(finished)
-    if not varied:
+    if len(finished) < 2 or not varied:
         return SweepImportance(metric=name, method=method, params=(), trials=len(finished))
+    if method == "random_forest":
+        rows = [(r.searched, float(r.values[index] or 0.0)) for r in finished if r.values]
+        found = importance_of_rows(rows, name, varied)
+        total = sum(p.importance for p in found.params) or 1.0
+        params = tuple(
+            ParamImportance(p.param.removeprefix("config."), p.importance / total)
+            for p in found.params
+        )
+        return SweepImportance(metric=name, method=method, params=params, trials=len(finished))
+    evaluator: Any = oi.FanovaImportanceEvaluator(seed=0)
+    study = engine.build_study(spec, sweep_id, records, {}, seed=0)
     scores = oi.get_param_importances(
         study,
         evaluator=evaluator,

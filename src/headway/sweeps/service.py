@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from headway.entities.sweeps import (
+    CONTENDED,
     SWEEP_ACTIONS,
     ContourGrid,
     Sweep,
@@ -64,6 +65,10 @@ class SweepService:
         self.clock = clock
         self._specs: dict[str, SweepSpec] = {}
         self._specs_lock = threading.Lock()
+        # Agents asking one server at once decide one after the other, per sweep: each
+        # sees the trial the previous one created, so no sampling is thrown away. The
+        # store's compare-and-set still guards between processes (replicas, embedded).
+        self._deciding: dict[str, threading.Lock] = {}
 
     # -- sweeps -----------------------------------------------------------------------------
     def create(
@@ -116,12 +121,22 @@ class SweepService:
             )
         now = self.clock()
         current = self.store.sweeps.get(sweep_id)
+        state = SweepState(current.state)
         if action == "pause":
-            if current.state != SweepState.RUNNING:
-                raise Conflict(f"sweep {sweep_id} is {current.state}; only a running sweep pauses")
+            if state is not SweepState.RUNNING:
+                raise Conflict(f"sweep {sweep_id} is {state}; only a running sweep pauses")
             self.store.sweeps.set_state(sweep_id, SweepState.PAUSED, "paused", now)
         elif action == "resume":
+            if state is SweepState.CANCELLED:
+                raise Conflict(f"sweep {sweep_id} was cancelled; a cancelled sweep stays so")
+            # A finished sweep resumes too (one that was stopped); if nothing is left to
+            # try, the next agent to ask finishes it again, saying why.
             self.store.sweeps.set_state(sweep_id, SweepState.RUNNING, "", now)
+        elif state not in (SweepState.RUNNING, SweepState.PAUSED):
+            raise Conflict(
+                f"sweep {sweep_id} is already {state}"
+                + (f" ({current.message})" if current.message else "")
+            )
         elif action == "stop":
             self.store.sweeps.set_state(sweep_id, SweepState.FINISHED, "stopped", now)
         else:
@@ -156,6 +171,12 @@ class SweepService:
         sweep_id = self._id(sweep_id)
         agent = self._agent(agent)
         self.expire_stale(sweep_id)
+        with self._specs_lock:
+            deciding = self._deciding.setdefault(sweep_id, threading.Lock())
+        with deciding:
+            return self._next_trial(sweep_id, agent)
+
+    def _next_trial(self, sweep_id: str, agent: str) -> TrialAssignment:
         for attempt in range(_CAS_ATTEMPTS):
             stored, trials = self.store.sweeps.snapshot(sweep_id)
             spec = self._spec(stored)
@@ -205,7 +226,7 @@ class SweepService:
                 return TrialAssignment("run", trial=self._trial(created))
             # Another agent got a trial from the same view: look again, a moment apart.
             time.sleep(random.random() * 0.01 * min(attempt + 1, 5))
-        return TrialAssignment("wait", reason="many agents asked at once; ask again")
+        return TrialAssignment("wait", reason=CONTENDED)
 
     def start_trial(self, sweep_id: str, number: int, run_id: str) -> Trial:
         """Link the run an agent started for the trial."""
@@ -319,11 +340,14 @@ class SweepService:
         """Fail running trials whose agent stopped heartbeating (and queue retries)."""
         now = self.clock()
         expired = 0
-        for sid, number, beat in self.store.sweeps.stale_trials(now - timedelta(seconds=1)):
-            if sweep_id is not None and sid != sweep_id:
-                continue
+        # One sweep: its own timeout, in SQL. All sweeps (a worker's periodic check): any
+        # trial silent for a second, then each against its sweep's timeout.
+        limit = self._spec_of(sweep_id).heartbeat_timeout if sweep_id is not None else 1.0
+        for sid, number, beat in self.store.sweeps.stale_trials(
+            now - timedelta(seconds=limit), sweep_id
+        ):
             try:
-                spec = self._spec(self.store.sweeps.get(sid))
+                spec = self._spec_of(sid)
             except NotFound:
                 continue
             silent = (now - beat).total_seconds()
@@ -375,6 +399,15 @@ class SweepService:
             raise InvalidArgument("agent must be a non-empty name of at most 256 characters")
         return agent
 
+    def _spec_of(self, sweep_id: str) -> SweepSpec:
+        with self._specs_lock:
+            spec = self._specs.get(sweep_id)
+        if spec is None:
+            spec = parse_sweep_config(self.store.sweeps.config(sweep_id))
+            with self._specs_lock:
+                self._specs[sweep_id] = spec
+        return spec
+
     def _spec(self, stored: StoredSweep) -> SweepSpec:
         with self._specs_lock:
             spec = self._specs.get(stored.id)
@@ -384,9 +417,12 @@ class SweepService:
                 self._specs[stored.id] = spec
         return spec
 
+    @classmethod
+    def _exhausted(cls, spec: SweepSpec, trials: Sequence[StoredTrial]) -> str:
+        return cls._exhausted_count(spec, sum(1 for t in trials if t.retry_of is None))
+
     @staticmethod
-    def _exhausted(spec: SweepSpec, trials: Sequence[StoredTrial]) -> str:
-        first_tries = sum(1 for t in trials if t.retry_of is None)
+    def _exhausted_count(spec: SweepSpec, first_tries: int) -> str:
         if spec.run_cap is not None and first_tries >= spec.run_cap:
             return f"reached its run cap of {spec.run_cap}"
         size = spec.space_size
@@ -431,12 +467,13 @@ class SweepService:
 
     def _settle(self, sweep_id: str) -> None:
         """Finish the sweep once a target is reached or nothing is left to run."""
-        stored, trials = self.store.sweeps.snapshot(sweep_id)
+        stored, first_tries, active = self.store.sweeps.progress(sweep_id)
         if stored.state not in (SweepState.RUNNING, SweepState.PAUSED):
             return
         spec = self._spec(stored)
         metric = spec.metrics[0] if len(spec.metrics) == 1 else None
         if metric is not None and metric.target is not None:
+            _, trials = self.store.sweeps.snapshot(sweep_id)
             for t in trials:
                 value = (t.values or [None])[0] if t.state == TrialState.FINISHED else None
                 if value is None:
@@ -450,8 +487,8 @@ class SweepService:
                     )
                     self.store.sweeps.set_state(sweep_id, SweepState.FINISHED, reason, self.clock())
                     return
-        exhausted = self._exhausted(spec, trials)
-        if exhausted and not any(t.state in _ACTIVE for t in trials):
+        exhausted = self._exhausted_count(spec, first_tries)
+        if exhausted and not active:
             self.store.sweeps.set_state(
                 sweep_id, SweepState.FINISHED, exhausted, self.clock(), only_from=("running",)
             )

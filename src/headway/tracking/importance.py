@@ -98,6 +98,16 @@ def parameter_importance(
             f"parameter importance needs at least {MIN_RUNS} runs with a numeric {target}; "
             f"{len(rows)} have one"
         )
+    return importance_of_rows(rows, target, params, seed)
+
+
+def importance_of_rows(
+    rows: Sequence[tuple[dict[str, Any], float]],
+    target: str,
+    params: Sequence[str] | None = None,
+    seed: int = 0,
+) -> ImportanceResult:
+    """The same for ``(flat config, target value)`` pairs, e.g. a sweep's trials."""
     wanted = [p.removeprefix("config.") for p in params] if params else None
     keys = wanted or sorted({k for config, _ in rows for k in config})
     y = np.array([target_value for _, target_value in rows])

@@ -21,7 +21,7 @@ from typing import Any
 
 from headway.backend.base import BaseBackend
 from headway.entities import RunState
-from headway.entities.sweeps import Sweep, Trial, TrialAssignment
+from headway.entities.sweeps import CONTENDED, Sweep, Trial, TrialAssignment
 from headway.errors import InvalidArgument, Unavailable
 from headway.sdk.connect import backend_for, make_settings
 from headway.sdk.sweeps.command import build_command, param_env
@@ -135,6 +135,9 @@ class Agent:
                 self.echo(f"sweep {self.sweep_id}: no more trials ({assignment.reason})")
                 break
             if assignment.status == "wait" or assignment.trial is None:
+                if assignment.reason == CONTENDED:
+                    time.sleep(0.05)  # other agents' trials were just created: ask again
+                    continue
                 if assignment.reason != waiting_said:
                     self.echo(f"sweep {self.sweep_id}: waiting ({assignment.reason})")
                     waiting_said = assignment.reason

@@ -347,17 +347,23 @@ class SweepRows:
         result: tuple[StoredTrial, bool] = self.db.retry_write(work)
         return result
 
-    def stale_trials(self, heartbeat_before: datetime) -> list[tuple[str, int, datetime]]:
-        """Running trials whose last heartbeat is older than ``heartbeat_before``."""
+    def stale_trials(
+        self, heartbeat_before: datetime, sweep_id: str | None = None
+    ) -> list[tuple[str, int, datetime]]:
+        """Running trials (of one sweep, or all) whose last heartbeat is older than
+        ``heartbeat_before``."""
         with self.db.read() as s:
-            rows = s.execute(
+            query = (
                 select(SweepTrialRow.sweep_id, SweepTrialRow.number, SweepTrialRow.heartbeat_at)
                 .where(
                     SweepTrialRow.state == "running",
                     SweepTrialRow.heartbeat_at < heartbeat_before,
                 )
                 .order_by(SweepTrialRow.sweep_id, SweepTrialRow.number)
-            ).all()
+            )
+            if sweep_id is not None:
+                query = query.where(SweepTrialRow.sweep_id == sweep_id)
+            rows = s.execute(query).all()
             out: list[tuple[str, int, datetime]] = []
             for sweep_id, number, beat in rows:
                 if beat is not None:
@@ -365,6 +371,28 @@ class SweepRows:
                         (sweep_id, int(number), beat if beat.tzinfo else beat.replace(tzinfo=UTC))
                     )
             return out
+
+    def progress(self, sweep_id: str) -> tuple[StoredSweep, int, int]:
+        """The sweep (with counts per state), its first tries (not retries) and its
+        active (running or queued) trials: what deciding whether it is over needs,
+        without reading every trial."""
+        with self.db.read() as s:
+            row, project = self._row(s, sweep_id)
+            counts = self._counts(s, [sweep_id])[sweep_id]
+            first_tries = s.scalar(
+                select(func.count()).where(
+                    SweepTrialRow.sweep_id == sweep_id, SweepTrialRow.retry_of.is_(None)
+                )
+            )
+            active = counts.get("running", 0) + counts.get("queued", 0)
+            return _sweep(row, project, counts), int(first_tries or 0), active
+
+    def config(self, sweep_id: str) -> dict[str, Any]:
+        with self.db.read() as s:
+            found = s.scalar(select(SweepRow.config).where(SweepRow.id == sweep_id))
+            if found is None:
+                raise NotFound(f"sweep {sweep_id!r} does not exist")
+            return dict(found)
 
     def trial_of_run(self, run_id: str) -> StoredTrial | None:
         with self.db.read() as s:
