@@ -18,7 +18,9 @@ import { RegistryPage } from "./features/registry/RegistryPage";
 import { MonitorPage } from "./features/monitoring/MonitorPage";
 import { MonitorsPage } from "./features/monitoring/MonitorsPage";
 import { RunsPage } from "./features/runs/RunsPage";
-import { alertsPath, artifactsPath, monitorsPath, parseRoute, projectPath, registryPath, useLocation, type Route } from "./lib/route";
+import { SweepPage } from "./features/sweeps/SweepPage";
+import { SweepsPage } from "./features/sweeps/SweepsPage";
+import { alertsPath, artifactsPath, monitorsPath, parseRoute, projectPath, registryPath, sweepsPath, useLocation, type Route } from "./lib/route";
 import "./shell.css";
 
 /** The project a page belongs to, for the project links in the top bar. */
@@ -42,6 +44,7 @@ export function App() {
           <span class="project-nav" aria-label={`Project ${project}`}>
             <span class="muted">{project}:</span>
             <Link href={projectPath(project)} class={`nav-link${route.page === "runs" || route.page === "compare" ? " current" : ""}`}>Runs</Link>
+            <Link href={sweepsPath(project)} class={`nav-link${route.page === "sweeps" || route.page === "sweep" ? " current" : ""}`}>Sweeps</Link>
             <Link href={artifactsPath(project)} class={`nav-link${route.page.startsWith("artifact") ? " current" : ""}`}>Artifacts</Link>
             <Link href={monitorsPath(project)} class={`nav-link${route.page === "monitors" || route.page === "monitor" ? " current" : ""}`}>Monitors</Link>
             <Link href={alertsPath(project)} class={`nav-link${route.page.startsWith("alert") ? " current" : ""}`}>Alerts</Link>
@@ -67,6 +70,8 @@ export function App() {
         {route.page === "alertRules" ? <RulesPage project={route.project} search={search} /> : null}
         {route.page === "alertRule" ? <RuleEditor project={route.project} name={route.name} search={search} key={`${route.project}/${route.name}`} /> : null}
         {route.page === "alertChannels" ? <ChannelsPage project={route.project} /> : null}
+        {route.page === "sweeps" ? <SweepsPage project={route.project} /> : null}
+        {route.page === "sweep" ? <SweepPage project={route.project} id={route.id} key={route.id} /> : null}
         {route.page === "missing" ? (
           <Message kind="error" title="This page does not exist">
             Nothing lives at <code>{route.path}</code>. <Link href="/">See all projects.</Link>

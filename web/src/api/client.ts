@@ -393,3 +393,51 @@ export function setAutomationEnabled(id: number, enabled: boolean): Promise<Auto
 export function deleteAutomation(id: number): Promise<void> {
   return call<void>(`/registry/automations/${id}`, { method: "DELETE" });
 }
+
+// -- sweeps -------------------------------------------------------------------------------
+
+export type Sweep = components["schemas"]["SweepOut"];
+export type Trial = components["schemas"]["TrialOut"];
+export type SweepMetric = components["schemas"]["MetricOut"];
+export type SweepAction = components["schemas"]["ActionIn"]["action"];
+export type SweepImportance = components["schemas"]["SweepImportanceOut"];
+export type SweepContour = components["schemas"]["ContourOut"];
+export type ImportanceMethod = "fanova" | "random_forest";
+
+function sweepBase(id: string): string {
+  return `/sweeps/${encodeURIComponent(id)}`;
+}
+
+/** A project's sweeps, newest first. */
+export function listSweeps(project: string, signal?: AbortSignal): Promise<Sweep[]> {
+  return call<components["schemas"]["SweepList"]>(`/projects/${encodeURIComponent(project)}/sweeps`, { signal }).then((r) => r.sweeps);
+}
+
+/** A sweep with its trial counts and its best trial (or Pareto front). */
+export function getSweep(id: string, signal?: AbortSignal): Promise<Sweep> {
+  return call<Sweep>(sweepBase(id), { signal });
+}
+
+/** Every trial in number order, with the first metric's intermediate values. */
+export function listTrials(id: string, signal?: AbortSignal): Promise<Trial[]> {
+  return call<components["schemas"]["TrialList"]>(`${sweepBase(id)}/trials`, { signal }).then((r) => r.trials);
+}
+
+/** Pause, resume, stop (no new trials) or cancel (running trials stop too); 409 when the
+ * sweep's state does not allow it. */
+export function sweepAction(id: string, action: SweepAction): Promise<Sweep> {
+  return call<Sweep>(`${sweepBase(id)}/actions`, { method: "POST", body: JSON.stringify({ action }) });
+}
+
+/** Each parameter's share of a metric's variance, computed on the server. */
+export function getSweepImportance(id: string, metric: string, method: ImportanceMethod, signal?: AbortSignal): Promise<SweepImportance> {
+  const query = new URLSearchParams({ metric, method });
+  return call<SweepImportance>(`${sweepBase(id)}/importance?${query.toString()}`, { signal });
+}
+
+/** A metric interpolated over two numeric parameters (z[j][i] at x[i], y[j]; null outside
+ * the trials' hull). */
+export function getSweepContour(id: string, x: string, y: string, metric: string, signal?: AbortSignal): Promise<SweepContour> {
+  const query = new URLSearchParams({ x, y, metric });
+  return call<SweepContour>(`${sweepBase(id)}/contour?${query.toString()}`, { signal });
+}

@@ -18,6 +18,8 @@ export type Route =
   | { page: "alertRules"; project: string }
   | { page: "alertRule"; project: string; name: string | null }
   | { page: "alertChannels"; project: string }
+  | { page: "sweeps"; project: string }
+  | { page: "sweep"; project: string; id: string }
   | { page: "missing"; path: string };
 
 export function parseRoute(pathname: string): Route {
@@ -49,6 +51,10 @@ export function parseRoute(pathname: string): Route {
     if (parts.length === 5 && parts[4] === "edit") return { page: "alertRule", project: parts[1], name: parts[3] };
   }
   if (parts[0] === "projects" && parts[2] === "alert-channels" && parts.length === 3) return { page: "alertChannels", project: parts[1] };
+  if (parts[0] === "projects" && parts[2] === "sweeps") {
+    if (parts.length === 3) return { page: "sweeps", project: parts[1] };
+    if (parts.length === 4) return { page: "sweep", project: parts[1], id: parts[3] };
+  }
   if (parts[0] === "registry" && parts.length === 1) return { page: "registry" };
   if (parts[0] === "registry" && parts.length === 2) return { page: "model", name: parts[1] };
   return { page: "missing", path: pathname };
@@ -131,6 +137,14 @@ export function alertRulePath(project: string, name: string | null, query?: Reco
 
 export function alertChannelsPath(project: string): string {
   return `${projectPath(project)}/alert-channels`;
+}
+
+export function sweepsPath(project: string): string {
+  return `${projectPath(project)}/sweeps`;
+}
+
+export function sweepPath(project: string, id: string): string {
+  return `${sweepsPath(project)}/${encodeURIComponent(id)}`;
 }
 
 const CHANGE = "headway:navigate";
