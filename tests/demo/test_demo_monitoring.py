@@ -222,8 +222,8 @@ def test_running_the_demo_again_logs_nobody_twice(
 
 def test_the_monitor_adds_no_runs(demo: tuple[Path, list[str]]) -> None:
     store, _ = demo
-    # ingest, two cleanings, five variants and the spring retrain
-    assert len(headway.Api(dir=store).runs(PROJECT)) == 9
+    # ingest, two cleanings, five variants, the spring retrain and the sweep's trials
+    assert len(headway.Api(dir=store).runs(PROJECT)) == 9 + 20
 
 
 def test_cli_prints_where_to_look_and_monitor_show_works(tmp_path: Path) -> None:

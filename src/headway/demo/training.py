@@ -467,6 +467,7 @@ def run_demo(
     lineage: bool = True,
     monitor: bool = True,
     receiver: WebhookReceiver | None = None,
+    sweep: bool = True,
 ) -> list[str]:
     """Generate the students, train every variant as one run, and return the run ids.
 
@@ -478,7 +479,8 @@ def run_demo(
     on it notify a local webhook receiver (see :mod:`headway.demo.alerts`). The demo starts
     ``receiver`` if given and leaves it running (the caller stops it with
     :func:`~headway.demo.alerts.disconnect_channel`); otherwise it runs one for its own
-    duration.
+    duration. With ``sweep``, a small sweep tunes the model's regularisation and class
+    weights (see :mod:`headway.demo.sweeps`); its runs are not among the returned ids.
     """
     df = make_students(n_students, seed)
     store_dir = os.fspath(dir) if dir is not None else None
@@ -520,6 +522,10 @@ def run_demo(
                 f"run {run_id}  {seconds:.1f}s",
                 flush=True,
             )
+    if sweep:
+        from headway.demo.sweeps import tune_dropout_model
+
+        tune_dropout_model(data, project=project, seed=seed, dir=store_dir, url=url, quiet=quiet)
     if models:
         best = max(models, key=lambda name: models[name][1].get("test/auc", 0.0))
         retrain = _retrain(
