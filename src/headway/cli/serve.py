@@ -160,6 +160,7 @@ def _demo(
     )
     click.echo(f"  Data and models: headway artifact ls {project}")
     click.echo("  Registry:       headway model history dropout-risk")
+    click.echo(f"  Its sweep:      headway sweep list {project} (/projects/{project}/sweeps)")
     if receiver is not None:
         click.echo(f"  Monitor:        headway monitor show {project} {MONITOR}")
         click.echo(f"  Its alerts:     headway monitor results {project} {MONITOR} --alerts")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from headway.entities.config import flatten
+
 
 class SweepState(enum.StrEnum):
     #: Agents are handed trials.
@@ -163,14 +165,3 @@ class ContourGrid:
     z: tuple[tuple[float | None, ...], ...]
     x_log: bool = False
     y_log: bool = False
-
-
-def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out

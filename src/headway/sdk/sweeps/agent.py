@@ -268,7 +268,7 @@ class Agent:
 
 
 def _describe(config: dict[str, Any]) -> str:
-    from headway.entities.sweeps import flatten
+    from headway.entities.config import flatten
 
     text = ", ".join(f"{k}={v!r}" for k, v in flatten(config).items())
     return text if len(text) < 300 else text[:297] + "..."

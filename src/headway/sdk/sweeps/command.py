@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from headway.entities.sweeps import flatten
+from headway.entities.config import flatten
 from headway.errors import InvalidArgument
 
 DEFAULT_COMMAND = ("${env}", "${interpreter}", "${program}", "${args}")
