@@ -65,9 +65,10 @@ class SweepService:
         self.clock = clock
         self._specs: dict[str, SweepSpec] = {}
         self._specs_lock = threading.Lock()
-        # Agents asking one server at once decide one after the other, per sweep: each
-        # sees the trial the previous one created, so no sampling is thrown away. The
-        # store's compare-and-set still guards between processes (replicas, embedded).
+        # Agents asking at once decide one after the other, per sweep: each sees the
+        # trial the previous one created, so no sampling is thrown away. A lock per
+        # process here, and one across processes in the store; the store's
+        # compare-and-set on insert keeps trials distinct whatever happens to locks.
         self._deciding: dict[str, threading.Lock] = {}
 
     # -- sweeps -----------------------------------------------------------------------------
@@ -173,7 +174,7 @@ class SweepService:
         self.expire_stale(sweep_id)
         with self._specs_lock:
             deciding = self._deciding.setdefault(sweep_id, threading.Lock())
-        with deciding:
+        with deciding, self.store.sweeps.deciding(sweep_id):
             return self._next_trial(sweep_id, agent)
 
     def _next_trial(self, sweep_id: str, agent: str) -> TrialAssignment:

@@ -4,12 +4,15 @@ number two trials alike nor claim one twice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, defer
 
 from headway.errors import NotFound
@@ -98,9 +101,48 @@ def _trial(row: SweepTrialRow, intermediate: bool = True) -> StoredTrial:
     )
 
 
+#: First half of the advisory-lock id of a sweep's decisions (the second: its hash).
+_DECIDE_LOCK = 0x73777070  # "swpp"
+
+
 class SweepRows:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    @contextlib.contextmanager
+    def deciding(self, sweep_id: str) -> Iterator[None]:
+        """Held while one process chooses a sweep's next trial, so processes sharing the
+        store decide one after the other instead of sampling from the same view and
+        throwing the losers' samples away (the compare-and-set on insert still guards
+        correctness if a lock is lost). SQLite: a lock file beside the database (every
+        process of a SQLite store is on its machine); PostgreSQL: an advisory lock."""
+        engine = self.db.engine
+        if engine.dialect.name == "postgresql":
+            key = zlib.crc32(sweep_id.encode()) - 2**31
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": _DECIDE_LOCK, "b": key})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(:a, :b)"), {"a": _DECIDE_LOCK, "b": key}
+                    )
+                    conn.commit()
+            return
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+            yield
+            return
+        import fcntl
+
+        path = Path(f"{database}.sweep-{sweep_id}.lock")
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- sweeps -----------------------------------------------------------------------------
     def create(
