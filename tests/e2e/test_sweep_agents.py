@@ -130,6 +130,23 @@ def test_four_agents_share_a_40_trial_sweep_on_a_server(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_agents_on_one_machine_coordinate_through_the_embedded_store(tmp_path: Path) -> None:
+    env = script_env(tmp_path / "store")
+    made = cli(
+        "sweep", "create", str(sweep_file(tmp_path, run_cap=12)), "--project", "tune", env=env
+    )
+    assert made.returncode == 0, made.stderr
+    sweep_id = made.stdout.strip()
+    wait_all(start_agents(sweep_id, 3, env))
+    server = ServerProcess(tmp_path / "store", free_port())
+    server.start()
+    try:
+        trials = check_complete(f"{server.url}/api/v1", sweep_id, 12)
+        assert len({t["agent"] for t in trials}) == 3
+    finally:
+        server.stop()
+
+
 @pytest.mark.postgres
 def test_agents_coordinate_through_postgresql_without_a_server(
     tmp_path: Path, postgres_url: str
