@@ -139,7 +139,11 @@ def _frozen(
     spec: SweepSpec,
     record: TrialRecord,
     dists: dict[str, Any],
+    *,
+    light: bool = False,
 ) -> optuna.trial.FrozenTrial:
+    """``record`` as Optuna's trial; ``light`` leaves out what pruners never read (the
+    parameters and sampler state), which Optuna would deep-copy for nothing."""
     from optuna.trial import FrozenTrial
     from optuna.trial import TrialState as OptunaState
 
@@ -152,7 +156,7 @@ def _frozen(
             values = [0.0] * len(_directions(spec)) if not spec.metrics else None
             if values is None:
                 state = OptunaState.FAIL
-    params = {k: v for k, v in record.searched.items() if k in dists}
+    params = {} if light else {k: v for k, v in record.searched.items() if k in dists}
     start = record.started_at or _EPOCH
     return FrozenTrial(
         number=record.number,
@@ -164,7 +168,7 @@ def _frozen(
         params=params,
         distributions={k: dists[k] for k in params},
         user_attrs={},
-        system_attrs=dict(record.system_attrs),
+        system_attrs={} if light else dict(record.system_attrs),
         intermediate_values={int(k): float(v) for k, v in record.intermediate.items()},
         trial_id=record.number,
     )
@@ -178,6 +182,7 @@ def build_study(
     *,
     seed: int | None = None,
     sampler: optuna.samplers.BaseSampler | None = None,
+    light: bool = False,
 ) -> optuna.Study:
     import optuna
 
@@ -193,11 +198,28 @@ def build_study(
     for key, value in study_attrs.items():
         storage.set_study_system_attr(study._study_id, key, value)
     dists = space.distributions(spec)
-    study.add_trials([_frozen(spec, r, dists) for r in sorted(records, key=lambda r: r.number)])
+    ordered = sorted(records, key=lambda r: r.number)
+    study.add_trials([_frozen(spec, r, dists, light=light) for r in ordered])
     return study
 
 
-class _Samplers:
+@dataclass
+class _Decider:
+    """What one process keeps for one sweep between decisions: its sampler, and the
+    Optuna study of the trials it has seen, brought up to date from the store at each
+    decision instead of rebuilt (a rebuild deep-copies every trial: 35 ms of a 43 ms
+    decision at 200 trials)."""
+
+    sampler: optuna.samplers.BaseSampler
+    lock: threading.Lock
+    study: optuna.Study | None = None
+    #: Trial number -> (state, values) as the cached study has it.
+    known: dict[int, tuple[TrialState, tuple[float | None, ...] | None]] = field(
+        default_factory=dict
+    )
+
+
+class _Deciders:
     """One sampler per sweep per process, kept between decisions.
 
     A sampler's random state carries over from one trial to the next, as in a plain
@@ -211,25 +233,36 @@ class _Samplers:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._samplers: dict[str, tuple[optuna.samplers.BaseSampler, threading.Lock]] = {}
+        self._deciders: dict[str, _Decider] = {}
+
+    @staticmethod
+    def _key(spec: SweepSpec, sweep_id: str) -> str:
+        return f"{sweep_id}:{zlib.crc32(repr(sorted(spec.raw.items())).encode())}"
 
     def get(
         self, spec: SweepSpec, sweep_id: str, n_trials: int, *, reseed: bool = False
-    ) -> tuple[optuna.samplers.BaseSampler, threading.Lock]:
-        key = f"{sweep_id}:{zlib.crc32(repr(sorted(spec.raw.items())).encode())}"
+    ) -> _Decider:
+        key = self._key(spec, sweep_id)
         with self._lock:
-            found = self._samplers.get(key)
+            found = self._deciders.get(key)
             if found is None or reseed:
                 seed = base_seed(spec, sweep_id)
                 if n_trials or reseed:
                     salt = os.getpid() * 7919 + n_trials + (random.getrandbits(20) if reseed else 0)
                     seed = (seed * 1_000_003 + salt) % (2**31 - 1)
-                lock = found[1] if found is not None else threading.Lock()
-                found = self._samplers[key] = (make_sampler(spec, seed), lock)
+                lock = found.lock if found is not None else threading.Lock()
+                found = self._deciders[key] = _Decider(make_sampler(spec, seed), lock)
             return found
 
+    def forget(self, spec: SweepSpec, sweep_id: str) -> None:
+        """Drop the cached study (its last asked trial was not stored)."""
+        with self._lock:
+            found = self._deciders.get(self._key(spec, sweep_id))
+            if found is not None:
+                found.study = None
 
-_SAMPLERS = _Samplers()
+
+_DECIDERS = _Deciders()
 
 
 def ask(
@@ -239,37 +272,78 @@ def ask(
     study_attrs: dict[str, Any],
     number: int,
 ) -> Asked:
-    """The next trial's parameters, given every stored trial."""
+    """The next trial's parameters, given every stored trial. If the trial is then not
+    stored (another process stored one first), call :func:`not_stored`."""
     if spec.method == "grid":
         # GridSampler shuffles its points with its seed and keys trials by point index:
         # every decision, in every process, must see the same order.
-        sampler: optuna.samplers.BaseSampler = make_sampler(spec, base_seed(spec, sweep_id))
-        return _ask(spec, sweep_id, records, study_attrs, sampler)
+        study = build_study(spec, sweep_id, records, study_attrs, seed=base_seed(spec, sweep_id))
+        return _ask(spec, study)
     taken = {_key(r.searched) for r in records}
     reseed = False
     for _ in range(3):
-        sampler, lock = _SAMPLERS.get(spec, sweep_id, len(records), reseed=reseed)
-        with lock:
-            asked = _ask(spec, sweep_id, records, study_attrs, sampler)
+        decider = _DECIDERS.get(spec, sweep_id, len(records), reseed=reseed)
+        with decider.lock:
+            study = _synced(decider, spec, sweep_id, records, study_attrs)
+            asked = _ask(spec, study)
+            decider.known[len(records)] = (TrialState.RUNNING, None)
         if _key(asked.searched) not in taken:
             return asked
         # Another process drew the same values from the same random state: draw anew.
+        _DECIDERS.forget(spec, sweep_id)
         reseed = True
     return asked
+
+
+def not_stored(spec: SweepSpec, sweep_id: str) -> None:
+    _DECIDERS.forget(spec, sweep_id)
+
+
+def _synced(
+    decider: _Decider,
+    spec: SweepSpec,
+    sweep_id: str,
+    records: Sequence[TrialRecord],
+    study_attrs: dict[str, Any],
+) -> optuna.Study:
+    """The decider's study, brought up to ``records``; rebuilt when it cannot be."""
+    study = decider.study
+    ordered = sorted(records, key=lambda r: r.number)
+    if study is not None and len(decider.known) <= len(ordered):
+        storage = study._storage
+        dists = space.distributions(spec)
+        for record in ordered:
+            signature = (record.state, record.values)
+            seen = decider.known.get(record.number)
+            if seen == signature:
+                continue
+            if seen is None and record.number == len(decider.known):
+                study.add_trial(_frozen(spec, record, dists))
+            elif seen is not None and seen[0] is TrialState.RUNNING and record.state.is_terminal:
+                # A running trial ended: the one change Optuna's storage allows.
+                frozen = _frozen(spec, record, dists)
+                storage.set_trial_state_values(record.number, frozen.state, frozen.values)
+            else:
+                study = None  # a queued retry was claimed, or another change: rebuild
+                break
+            decider.known[record.number] = signature
+        if study is not None:
+            current = storage.get_study_system_attrs(study._study_id)
+            for key, value in study_attrs.items():
+                if current.get(key) != value:
+                    storage.set_study_system_attr(study._study_id, key, value)
+            return study
+    study = build_study(spec, sweep_id, ordered, study_attrs, sampler=decider.sampler)
+    decider.study = study
+    decider.known = {r.number: (r.state, r.values) for r in ordered}
+    return study
 
 
 def _key(searched: dict[str, Any]) -> str:
     return repr(sorted(searched.items()))
 
 
-def _ask(
-    spec: SweepSpec,
-    sweep_id: str,
-    records: Sequence[TrialRecord],
-    study_attrs: dict[str, Any],
-    sampler: optuna.samplers.BaseSampler,
-) -> Asked:
-    study = build_study(spec, sweep_id, records, study_attrs, sampler=sampler)
+def _ask(spec: SweepSpec, study: optuna.Study) -> Asked:
     trial = study.ask(space.distributions(spec))
     storage = study._storage
     frozen = storage.get_trial(trial._trial_id)
@@ -290,7 +364,9 @@ def should_prune(
     """Whether the early-termination rule stops trial ``number`` at its last step."""
     if spec.early_terminate is None:
         return False
-    study = build_study(spec, sweep_id, records, study_attrs, seed=base_seed(spec, sweep_id))
+    study = build_study(
+        spec, sweep_id, records, study_attrs, seed=base_seed(spec, sweep_id), light=True
+    )
     trial = study.get_trials(deepcopy=False)[number]
     if not trial.intermediate_values:
         return False

@@ -225,6 +225,7 @@ class SweepService:
             )
             if created is not None:
                 return TrialAssignment("run", trial=self._trial(created))
+            engine.not_stored(spec, sweep_id)
             # Another agent got a trial from the same view: look again, a moment apart.
             time.sleep(random.random() * 0.01 * min(attempt + 1, 5))
         return TrialAssignment("wait", reason=CONTENDED)

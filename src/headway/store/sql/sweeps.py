@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from headway.errors import NotFound
 from headway.store.sql.engine import Database
@@ -103,6 +103,30 @@ def _trial(row: SweepTrialRow, intermediate: bool = True) -> StoredTrial:
 
 #: First half of the advisory-lock id of a sweep's decisions (the second: its hash).
 _DECIDE_LOCK = 0x73777070  # "swpp"
+
+
+def _trial_of(r: Any) -> StoredTrial:
+    """A trial from a plain row's mapping (``intermediate`` may be left out)."""
+    inter = r.get("intermediate")
+    return StoredTrial(
+        sweep_id=r["sweep_id"],
+        number=int(r["number"]),
+        state=r["state"],
+        searched=dict(r["searched"] or {}),
+        config=dict(r["config"] or {}),
+        system_attrs=dict(r["system_attrs"] or {}),
+        values=list(r["values"]) if r["values"] is not None else None,
+        intermediate={int(k): float(v) for k, v in inter.items()} if inter else {},
+        run_id=r["run_id"],
+        agent=r["agent"],
+        retry_of=r["retry_of"],
+        attempt=int(r["attempt"]),
+        message=r["message"],
+        created_at=utc(r["created_at"]),  # type: ignore[arg-type]
+        started_at=utc(r["started_at"]),
+        heartbeat_at=utc(r["heartbeat_at"]),
+        finished_at=utc(r["finished_at"]),
+    )
 
 
 class SweepRows:
@@ -250,16 +274,18 @@ class SweepRows:
         """The sweep and all its trials, read in one transaction."""
         with self.db.read() as s:
             row, project = self._row(s, sweep_id)
-            query = (
-                select(SweepTrialRow)
+            # Plain rows, not ORM objects: a decision reads every trial, and the ORM's
+            # bookkeeping cost more than the query. Samplers never look at intermediate
+            # values, which can be large, so they are read only when asked for.
+            columns = [
+                c for c in SweepTrialRow.__table__.c if intermediate or c.name != "intermediate"
+            ]
+            rows = s.execute(
+                select(*columns)
                 .where(SweepTrialRow.sweep_id == sweep_id)
                 .order_by(SweepTrialRow.number)
-            )
-            if not intermediate:
-                # Samplers never look at intermediate values, and they can be large.
-                query = query.options(defer(SweepTrialRow.intermediate))
-            trial_rows = s.scalars(query).all()
-            trials = [_trial(t, intermediate) for t in trial_rows]
+            ).all()
+            trials = [_trial_of(r._mapping) for r in rows]
             counts: dict[str, int] = {}
             for t in trials:
                 counts[t.state] = counts.get(t.state, 0) + 1
