@@ -63,6 +63,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/monitoring.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/alerts.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/explain.py $(if $(findstring --quick,$(ARGS)),--quick,)
+	$(BIN)/python benchmarks/sweeps.py $(if $(findstring --quick,$(ARGS)),--quick,)
 	$(BIN)/python benchmarks/ui_paint.py
 
 clean:
