@@ -66,7 +66,7 @@ def test_runs_report_test_metrics_overall_and_per_group(demo: tuple[Path, list[s
 def test_progress_line_per_variant_unless_quiet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_demo(n_students=300, dir=tmp_path, variants=VARIANTS[:2], monitor=False)
+    run_demo(n_students=300, dir=tmp_path, variants=VARIANTS[:2], monitor=False, sweep=False)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     assert VARIANTS[0].name in lines[0]

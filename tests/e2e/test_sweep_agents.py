@@ -133,7 +133,7 @@ def test_four_agents_share_a_40_trial_sweep_on_a_server(tmp_path: Path) -> None:
 def test_agents_on_one_machine_coordinate_through_the_embedded_store(tmp_path: Path) -> None:
     env = script_env(tmp_path / "store")
     made = cli(
-        "sweep", "create", str(sweep_file(tmp_path, run_cap=12)), "--project", "tune", env=env
+        "sweep", "create", str(sweep_file(tmp_path, run_cap=9)), "--project", "tune", env=env
     )
     assert made.returncode == 0, made.stderr
     sweep_id = made.stdout.strip()
@@ -141,7 +141,7 @@ def test_agents_on_one_machine_coordinate_through_the_embedded_store(tmp_path: P
     server = ServerProcess(tmp_path / "store", free_port())
     server.start()
     try:
-        trials = check_complete(f"{server.url}/api/v1", sweep_id, 12)
+        trials = check_complete(f"{server.url}/api/v1", sweep_id, 9)
         assert len({t["agent"] for t in trials}) == 3
     finally:
         server.stop()
@@ -154,7 +154,7 @@ def test_agents_coordinate_through_postgresql_without_a_server(
     assert cli("db", "upgrade", "--db", postgres_url, env=script_env(tmp_path)).returncode == 0
     env = script_env(tmp_path / "client", HEADWAY_DB_URL=postgres_url)
     made = cli(
-        "sweep", "create", str(sweep_file(tmp_path, run_cap=16)), "--project", "tune", env=env
+        "sweep", "create", str(sweep_file(tmp_path, run_cap=8)), "--project", "tune", env=env
     )
     assert made.returncode == 0, made.stderr
     sweep_id = made.stdout.strip()
@@ -163,7 +163,7 @@ def test_agents_coordinate_through_postgresql_without_a_server(
     server = ServerProcess(tmp_path / "store", free_port(), args=("--db", postgres_url))
     server.start()
     try:
-        check_complete(f"{server.url}/api/v1", sweep_id, 16)
+        check_complete(f"{server.url}/api/v1", sweep_id, 8)
     finally:
         server.stop()
 

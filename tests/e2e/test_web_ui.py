@@ -187,8 +187,9 @@ def test_run_page_shows_config_console_and_system_metrics(ui: UiStore, page: Pag
 
 def test_compare_shows_the_differences_and_importance(ui: UiStore, page: Page) -> None:
     page.goto(f"{ui.url}/projects/student-dropout")
-    # Five model variants, three data-preparation runs and the spring retrain.
-    expect(page.locator(".count")).to_have_text("9 runs", timeout=20_000)
+    # Five model variants, three data-preparation runs, the spring retrain and the
+    # sweep's 20 trials.
+    expect(page.locator(".count")).to_have_text("29 runs", timeout=20_000)
     page.get_by_role("checkbox", name="select logreg-C1", exact=True).check()
     page.get_by_role("checkbox", name="select logreg-C0.01", exact=True).check()
     page.get_by_role("button", name="Pin logreg-C1 as the baseline", exact=True).click()

@@ -652,7 +652,10 @@ def test_metric_param_and_attribute_translation() -> None:
         ("status = 'FAILED'", In(FieldRef("attribute", "state"), ("failed", "crashed"))),
         (
             "status != 'RUNNING'",
-            In(FieldRef("attribute", "state"), ("finished", "failed", "crashed", "killed")),
+            In(
+                FieldRef("attribute", "state"),
+                ("finished", "failed", "crashed", "killed", "pruned"),
+            ),
         ),
         ("status LIKE 'F%'", In(FieldRef("attribute", "state"), ("finished", "failed", "crashed"))),
         ("status = 'nope'", Not(MatchAll())),

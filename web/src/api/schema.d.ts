@@ -3367,6 +3367,12 @@ export interface components {
         /** ReportIn */
         ReportIn: {
             /**
+             * Judge
+             * @description False: record only (a run's last points).
+             * @default true
+             */
+            judge: boolean;
+            /**
              * Points
              * @description [step, value] pairs of the sweep's first metric, in any order.
              */
