@@ -334,7 +334,7 @@ def test_ten_thousand_trials_stay_fast(store: Store, page: Page) -> None:
     def sweep_route(route: Route) -> None:
         route.fulfill(status=200, content_type="application/json", body=json.dumps(sweep))
 
-    page.route(f"**/api/v1/sweeps/{sweep_id}/trials", trials_route)
+    page.route(f"**/api/v1/sweeps/{sweep_id}/trials?*", trials_route)
     page.route(f"**/api/v1/sweeps/{sweep_id}", sweep_route)
     start = time.monotonic()
     page.goto(store.page(sweep_id))

@@ -53,6 +53,9 @@ def test_a_trial_round_trip_over_http(
     assert done.state is TrialState.FINISHED and done.values == (0.5,)
     # The HTTP client and the service agree on everything.
     assert sweeps.list_trials(sweep.id) == local_backend.sweeps.list_trials(sweep.id)
+    assert sweeps.list_trials(sweep.id)[0].intermediate == {0: 0.9, 1: 0.5}
+    (light,) = sweeps.list_trials(sweep.id, intermediate=False)
+    assert light.intermediate == {} and light.values == (0.5,)
     over_http = sweeps.get_sweep(sweep.id)
     assert over_http == local_backend.sweeps.get_sweep(sweep.id)
     assert over_http.best[0].number == trial.number

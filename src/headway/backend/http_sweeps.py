@@ -63,8 +63,9 @@ class HttpSweeps(_HttpHalf, BaseSweeps):
     def delete_sweep(self, sweep_id: str) -> None:
         self._call("DELETE", _sweep(sweep_id))
 
-    def list_trials(self, sweep_id: str) -> list[Trial]:
-        body = self._call("GET", _sweep(sweep_id, "trials"))
+    def list_trials(self, sweep_id: str, *, intermediate: bool = True) -> list[Trial]:
+        params = {"intermediate": "true" if intermediate else "false"}
+        body = self._call("GET", _sweep(sweep_id, "trials"), params=params)
         return self.http._parse(lambda: [wire.trial_from_wire(t) for t in body["trials"]])
 
     def next_trial(self, sweep_id: str, agent: str) -> TrialAssignment:

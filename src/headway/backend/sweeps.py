@@ -60,8 +60,8 @@ class BaseSweeps(abc.ABC):
         """Forget the sweep and its trials (the runs stay)."""
 
     @abc.abstractmethod
-    def list_trials(self, sweep_id: str) -> list[Trial]:
-        """Every trial, in number order, with intermediate values."""
+    def list_trials(self, sweep_id: str, *, intermediate: bool = True) -> list[Trial]:
+        """Every trial, in number order, with intermediate values unless told not to."""
 
     @abc.abstractmethod
     def next_trial(self, sweep_id: str, agent: str) -> TrialAssignment:
@@ -138,8 +138,8 @@ class LocalSweeps(BaseSweeps):
     def delete_sweep(self, sweep_id: str) -> None:
         self.service.delete(sweep_id)
 
-    def list_trials(self, sweep_id: str) -> list[Trial]:
-        return self.service.trials(sweep_id)
+    def list_trials(self, sweep_id: str, *, intermediate: bool = True) -> list[Trial]:
+        return self.service.trials(sweep_id, intermediate=intermediate)
 
     def next_trial(self, sweep_id: str, agent: str) -> TrialAssignment:
         return self.service.next_trial(sweep_id, agent)

@@ -159,8 +159,9 @@ class SweepService:
         """Forget the sweep and its trials; the runs stay."""
         self.store.sweeps.delete(self._id(sweep_id))
 
-    def trials(self, sweep_id: str) -> list[Trial]:
-        _, trials = self.store.sweeps.snapshot(self._id(sweep_id), intermediate=True)
+    def trials(self, sweep_id: str, *, intermediate: bool = True) -> list[Trial]:
+        """Every trial; without ``intermediate`` values (a large sweep's bulk) if asked."""
+        _, trials = self.store.sweeps.snapshot(self._id(sweep_id), intermediate=intermediate)
         return [self._trial(t) for t in trials]
 
     def trial(self, sweep_id: str, number: int) -> Trial:

@@ -420,7 +420,8 @@ export function getSweep(id: string, signal?: AbortSignal): Promise<Sweep> {
 
 /** Every trial in number order, with the first metric's intermediate values. */
 export function listTrials(id: string, signal?: AbortSignal): Promise<Trial[]> {
-  return call<components["schemas"]["TrialList"]>(`${sweepBase(id)}/trials`, { signal }).then((r) => r.trials);
+  // The page draws final values only: a large sweep's intermediate values stay on the server.
+  return call<components["schemas"]["TrialList"]>(`${sweepBase(id)}/trials?intermediate=false`, { signal }).then((r) => r.trials);
 }
 
 /** Pause, resume, stop (no new trials) or cancel (running trials stop too); 409 when the

@@ -10013,7 +10013,10 @@ export interface operations {
     };
     list_trials_api_v1_sweeps__sweep_id__trials_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description false: leave out each trial's intermediate values */
+                intermediate?: boolean;
+            };
             header?: never;
             path: {
                 sweep_id: string;

@@ -84,8 +84,15 @@ def sweep_action(sweep_id: str, body: ActionIn, sweeps: Sweeps) -> SweepOut:
 
 
 @router.get(_SWEEP + "/trials", summary="Every trial of a sweep", responses=_ERRORS)
-def list_trials(sweep_id: str, sweeps: Sweeps) -> TrialList:
-    return TrialList(trials=[TrialOut.from_entity(t) for t in sweeps.list_trials(sweep_id)])
+def list_trials(
+    sweep_id: str,
+    sweeps: Sweeps,
+    intermediate: Annotated[
+        bool, Query(description="false: leave out each trial's intermediate values")
+    ] = True,
+) -> TrialList:
+    found = sweeps.list_trials(sweep_id, intermediate=intermediate)
+    return TrialList(trials=[TrialOut.from_entity(t, intermediate=intermediate) for t in found])
 
 
 @router.post(_SWEEP + "/next", summary="An agent asks for its next trial", responses=_ERRORS)
