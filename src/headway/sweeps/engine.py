@@ -270,7 +270,6 @@ def ask(
     sweep_id: str,
     records: Sequence[TrialRecord],
     study_attrs: dict[str, Any],
-    number: int,
 ) -> Asked:
     """The next trial's parameters, given every stored trial. If the trial is then not
     stored (another process stored one first), call :func:`not_stored`."""

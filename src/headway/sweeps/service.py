@@ -212,7 +212,7 @@ class SweepService:
                     )
                 return TrialAssignment("done", reason=exhausted)
             records = [self._record(t) for t in trials]
-            asked = engine.ask(spec, sweep_id, records, stored.study_attrs, len(trials))
+            asked = engine.ask(spec, sweep_id, records, stored.study_attrs)
             created = self.store.sweeps.insert_trial(
                 sweep_id,
                 expected_version=stored.version,

@@ -77,28 +77,8 @@ def _sweep(row: SweepRow, project: str, counts: dict[str, int] | None = None) ->
     )
 
 
-def _trial(row: SweepTrialRow, intermediate: bool = True) -> StoredTrial:
-    return StoredTrial(
-        sweep_id=row.sweep_id,
-        number=row.number,
-        state=row.state,
-        searched=dict(row.searched or {}),
-        config=dict(row.config or {}),
-        system_attrs=dict(row.system_attrs or {}),
-        values=list(row.values) if row.values is not None else None,
-        intermediate=(
-            {int(k): float(v) for k, v in (row.intermediate or {}).items()} if intermediate else {}
-        ),
-        run_id=row.run_id,
-        agent=row.agent,
-        retry_of=row.retry_of,
-        attempt=row.attempt,
-        message=row.message,
-        created_at=utc(row.created_at),  # type: ignore[arg-type]
-        started_at=utc(row.started_at),
-        heartbeat_at=utc(row.heartbeat_at),
-        finished_at=utc(row.finished_at),
-    )
+def _trial(row: SweepTrialRow) -> StoredTrial:
+    return _trial_of({c.name: getattr(row, c.name) for c in SweepTrialRow.__table__.c})
 
 
 #: First half of the advisory-lock id of a sweep's decisions (the second: its hash).
@@ -461,8 +441,3 @@ class SweepRows:
             if found is None:
                 raise NotFound(f"sweep {sweep_id!r} does not exist")
             return dict(found)
-
-    def trial_of_run(self, run_id: str) -> StoredTrial | None:
-        with self.db.read() as s:
-            row = s.scalar(select(SweepTrialRow).where(SweepTrialRow.run_id == run_id).limit(1))
-            return _trial(row, intermediate=False) if row is not None else None
